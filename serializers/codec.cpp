@@ -1,0 +1,24 @@
+#include "serializers/codec.hpp"
+
+#include "serializers/message_mapper.hpp"
+
+namespace flyover {
+
+Result<Message> Codec::decode_message(std::string_view bytes, const DecodeLimits& limits) const {
+    auto value = decode(bytes, limits);
+    if (!value) return value.error();
+    return message_from_value(std::move(value).value());
+}
+
+const std::array<const Codec*, serializer_count>& all_codecs() {
+    static const std::array<const Codec*, serializer_count> codecs{&json_codec(), &msgpack_codec()};
+    return codecs;
+}
+
+const Codec* codec_for_subprotocol(std::string_view subprotocol) {
+    for (auto c : all_codecs())
+        if (c->subprotocol() == subprotocol) return c;
+    return nullptr;
+}
+
+}  // namespace flyover

@@ -1,0 +1,179 @@
+// wamp.2.msgpack with msgpack-c: bin <-> bytes, str (UTF-8 validated), int/uint, float32/64.
+// Decoding uses msgpack-c's visitor parser, which keeps its own explicit stack, so no recursion depends on
+// the input; lengths announced by the input are never trusted for allocation.
+
+#define MSGPACK_NO_BOOST
+#include <msgpack.hpp>
+
+#include "serializers/codec.hpp"
+#include "serializers/message_mapper.hpp"
+#include "serializers/utf8.hpp"
+#include "serializers/writer.hpp"
+
+namespace flyover {
+namespace {
+
+/// msgpack-c parse events -> Value. Returning false stops the parser.
+class MsgpackVisitor {
+public:
+    MsgpackVisitor(std::size_t max_depth, std::size_t input_size) : max_depth_(max_depth), input_size_(input_size) {}
+
+    bool visit_nil() { return not_key("nil") && (out_.null(), true); }
+    bool visit_boolean(bool v) { return not_key("a bool") && (out_.boolean(v), true); }
+    bool visit_positive_integer(std::uint64_t v) { return not_key("an integer") && (out_.uinteger(v), true); }
+    bool visit_negative_integer(std::int64_t v) { return not_key("an integer") && (out_.integer(v), true); }
+    bool visit_float32(float v) { return not_key("a float") && (out_.real(static_cast<double>(v)), true); }
+    bool visit_float64(double v) { return not_key("a float") && (out_.real(v), true); }
+    bool visit_str(const char* v, std::uint32_t size) {
+        std::string_view s(v, size);
+        if (!is_valid_utf8(s)) return fail("a string is not valid UTF-8");
+        if (in_key_) out_.key(s);
+        else out_.string(s);
+        return true;
+    }
+    bool visit_bin(const char* v, std::uint32_t size) {
+        return not_key("binary") && (out_.bytes(std::string_view(v, size)), true);
+    }
+    bool visit_ext(const char*, std::uint32_t) { return fail("MessagePack ext types are not part of WAMP"); }
+    bool start_array(std::uint32_t n) {
+        if (!not_key("a list") || !enter()) return false;
+        // Never reserve more elements than the remaining input could hold (1 byte each at least).
+        out_.begin_list(std::min<std::size_t>(n, input_size_));
+        return true;
+    }
+    bool start_array_item() { return true; }
+    bool end_array_item() { return true; }
+    bool end_array() { return out_.end_list(), true; }
+    bool start_map(std::uint32_t) {
+        if (!not_key("a map") || !enter()) return false;
+        out_.begin_dict(0);
+        return true;
+    }
+    bool start_map_key() { return in_key_ = true, true; }
+    bool end_map_key() {
+        in_key_ = false;
+        return true;
+    }
+    bool start_map_value() { return true; }
+    bool end_map_value() { return true; }
+    bool end_map() { return out_.end_dict(), true; }
+    void parse_error(std::size_t, std::size_t error_offset) {
+        if (failure_.empty()) failure_ = "malformed MessagePack at offset " + std::to_string(error_offset);
+    }
+    void insufficient_bytes(std::size_t, std::size_t) {
+        if (failure_.empty()) failure_ = "truncated MessagePack message";
+    }
+    bool referenced() const { return false; }
+    void set_referenced(bool) {}
+
+    Value take() { return out_.take(); }
+    const std::string& failure() const { return failure_; }
+
+private:
+    bool enter() {
+        if (out_.depth() >= max_depth_) return fail("nesting deeper than " + std::to_string(max_depth_) + " levels");
+        return true;
+    }
+    bool fail(std::string why) {
+        if (failure_.empty()) failure_ = std::move(why);
+        return false;
+    }
+    /// WAMP dicts have string keys only: anything else in key position is refused.
+    bool not_key(const char* what) {
+        if (!in_key_) return true;
+        return fail(std::string("a map key is ") + what + "; WAMP dict keys must be strings");
+    }
+
+    std::size_t max_depth_;
+    std::size_t input_size_;
+    bool in_key_ = false;
+    ValueWriter out_;
+    std::string failure_;
+};
+
+/// Appends msgpack-c's output to a std::string.
+struct StringSink {
+    std::string& out;
+    void write(const char* data, std::size_t n) { out.append(data, n); }
+};
+
+/// Writer -> msgpack packer.
+class MsgpackWriter final : public Writer {
+public:
+    explicit MsgpackWriter(msgpack::packer<StringSink>& p) : p_(p) {}
+    void null() override { p_.pack_nil(); }
+    void boolean(bool b) override { b ? p_.pack_true() : p_.pack_false(); }
+    void integer(std::int64_t i) override { p_.pack_int64(i); }
+    void uinteger(std::uint64_t u) override { p_.pack_uint64(u); }
+    void real(double d) override { p_.pack_double(d); }
+    void string(std::string_view s) override {
+        p_.pack_str(static_cast<std::uint32_t>(s.size()));
+        p_.pack_str_body(s.data(), static_cast<std::uint32_t>(s.size()));
+    }
+    void bytes(std::string_view b) override {
+        p_.pack_bin(static_cast<std::uint32_t>(b.size()));
+        p_.pack_bin_body(b.data(), static_cast<std::uint32_t>(b.size()));
+    }
+    void begin_list(std::size_t n) override { p_.pack_array(static_cast<std::uint32_t>(n)); }
+    void end_list() override {}
+    void begin_dict(std::size_t n) override { p_.pack_map(static_cast<std::uint32_t>(n)); }
+    void key(std::string_view k) override { string(k); }
+    void end_dict() override {}
+
+private:
+    msgpack::packer<StringSink>& p_;
+};
+
+class MsgpackCodec final : public Codec {
+public:
+    Serializer id() const override { return Serializer::msgpack; }
+    std::string_view subprotocol() const override { return "wamp.2.msgpack"; }
+    bool binary() const override { return true; }
+
+    Result<Value> decode(std::string_view bytes, const DecodeLimits& limits) const override {
+        if (bytes.size() > limits.max_bytes)
+            return Error{"MessagePack message of " + std::to_string(bytes.size()) + " bytes exceeds the limit of " +
+                         std::to_string(limits.max_bytes)};
+        if (bytes.empty()) return Error{"empty MessagePack message"};
+        MsgpackVisitor visitor(limits.max_depth, bytes.size());
+        std::size_t offset = 0;
+        bool ok = false;
+        try {
+            ok = msgpack::v2::parse(bytes.data(), bytes.size(), offset, visitor);
+        } catch (const std::exception& e) {
+            // msgpack-c reports some size violations by throwing; they must not escape a codec.
+            return Error{std::string("malformed MessagePack: ") + e.what()};
+        }
+        if (!ok) return Error{visitor.failure().empty() ? "malformed MessagePack message" : visitor.failure()};
+        if (offset != bytes.size())
+            return Error{"trailing bytes after the MessagePack message at offset " + std::to_string(offset)};
+        return visitor.take();
+    }
+
+    std::string encode(const Message& m) const override {
+        return write([&](Writer& w) { write_message(w, m); });
+    }
+    std::string encode_value(const Value& v) const override {
+        return write([&](Writer& w) { write_value(w, v); });
+    }
+
+private:
+    template <class F>
+    static std::string write(F&& f) {
+        std::string out;
+        StringSink sink{out};
+        msgpack::packer<StringSink> packer(sink);
+        MsgpackWriter w(packer);
+        f(w);
+        return out;
+    }
+};
+
+}  // namespace
+
+const Codec& msgpack_codec() {
+    static const MsgpackCodec codec;
+    return codec;
+}
+
+}  // namespace flyover

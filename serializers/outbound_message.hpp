@@ -1,0 +1,39 @@
+#pragma once
+// A message on its way out to one or many sessions, encoded at most once per serializer: the first session
+// strand that needs the JSON (or MessagePack) bytes encodes them; every other subscriber of the same
+// subscription shares those bytes. Thread affinity: safe to share across threads once constructed.
+
+#include <array>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "serializers/codec.hpp"
+#include "serializers/message.hpp"
+
+namespace flyover {
+
+class OutboundMessage {
+public:
+    explicit OutboundMessage(Message m) : message_(std::move(m)) {}
+
+    const Message& message() const { return message_; }
+
+    /// The bytes of this message in `codec`'s format, shared by every caller; encoded on first use.
+    std::shared_ptr<const std::string> encoded(const Codec& codec) const {
+        auto i = static_cast<std::size_t>(codec.id());
+        std::call_once(once_[i], [&] { bytes_[i] = std::make_shared<const std::string>(codec.encode(message_)); });
+        return bytes_[i];
+    }
+
+private:
+    Message message_;
+    mutable std::array<std::once_flag, serializer_count> once_;
+    mutable std::array<std::shared_ptr<const std::string>, serializer_count> bytes_;
+};
+
+using SharedMessage = std::shared_ptr<const OutboundMessage>;
+
+inline SharedMessage make_shared_message(Message m) { return std::make_shared<const OutboundMessage>(std::move(m)); }
+
+}  // namespace flyover
