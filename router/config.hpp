@@ -1,0 +1,55 @@
+#pragma once
+// The router's configuration (conf/flyover.json, documented in conf/README.md) and its loader. A config
+// error names the file, the JSON path and what was expected; the router refuses to start on any error.
+// Thread affinity: loaded once at start, then read-only.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "serializers/result.hpp"
+#include "serializers/uri.hpp"
+
+namespace flyover::router {
+
+struct ListenerConfig {
+    std::string address = "127.0.0.1";
+    std::uint16_t port = 8080;
+    std::string websocket_path = "/ws";
+    /// Folder of static files served on the same port; empty = no static files.
+    std::string static_dir;
+    /// Allowed Origin header values; "*" allows any (and requests without Origin are always allowed).
+    std::vector<std::string> allowed_origins{"*"};
+    std::size_t max_message_size = 16 * 1024 * 1024;
+    std::uint32_t ping_interval_ms = 30000;
+    std::uint32_t ping_timeout_ms = 10000;
+    std::uint32_t handshake_timeout_ms = 10000;
+};
+
+struct RealmConfig {
+    std::string name;
+    bool anonymous_enabled = false;
+    std::string anonymous_role = "anonymous";
+    UriRule uri_rule = UriRule::loose;
+};
+
+struct SessionLimits {
+    std::size_t write_queue_messages = 10000;
+    std::size_t write_queue_bytes = 16 * 1024 * 1024;
+};
+
+struct Config {
+    /// I/O threads; 0 = hardware concurrency.
+    unsigned threads = 0;
+    std::string log_level = "info";
+    std::vector<ListenerConfig> listeners;
+    std::vector<RealmConfig> realms;
+    SessionLimits session_limits;
+};
+
+/// Parses config JSON text; `file` is used in error messages only.
+Result<Config> parse_config(std::string_view json_text, const std::string& file);
+/// Reads and parses a config file.
+Result<Config> load_config(const std::string& path);
+
+}  // namespace flyover::router

@@ -1,0 +1,68 @@
+#include "router/hub.hpp"
+
+#include "router/websocket_session.hpp"
+
+namespace flyover::router {
+
+Hub::Hub(net::io_context& ioc, Config config) : ioc_(ioc), config_(std::move(config)) {
+    for (auto& r : config_.realms) realms_.emplace(r.name, std::make_unique<RealmHost>(ioc_, r));
+}
+
+RealmHost* Hub::find_realm(std::string_view name) {
+    auto it = realms_.find(name);
+    return it == realms_.end() ? nullptr : it->second.get();
+}
+
+bool Hub::add_session(const std::shared_ptr<WebSocketSession>& s) {
+    std::lock_guard lock(mutex_);
+    if (shutting_down_) return false;
+    sessions_[s.get()] = s;
+    return true;
+}
+
+void Hub::remove_session(const WebSocketSession* s) {
+    std::lock_guard lock(mutex_);
+    sessions_.erase(s);
+}
+
+Id Hub::new_session_id() {
+    std::lock_guard lock(mutex_);
+    for (;;) {
+        Id id = ids_.next();
+        if (session_ids_.emplace(id, true).second) return id;
+    }
+}
+
+void Hub::release_session_id(Id id) {
+    std::lock_guard lock(mutex_);
+    session_ids_.erase(id);
+}
+
+std::string Hub::new_anonymous_authid() {
+    static constexpr char alphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    std::lock_guard lock(mutex_);
+    std::string out;
+    for (int i = 0; i < 16; ++i) {
+        if (i && i % 4 == 0) out += '-';
+        out += alphabet[ids_.next() % (sizeof alphabet - 1)];
+    }
+    return out;
+}
+
+void Hub::begin_shutdown() {
+    std::vector<std::shared_ptr<WebSocketSession>> live;
+    {
+        std::lock_guard lock(mutex_);
+        shutting_down_ = true;
+        for (auto& [_, weak] : sessions_)
+            if (auto s = weak.lock()) live.push_back(std::move(s));
+    }
+    for (auto& s : live) s->shutdown();
+}
+
+std::size_t Hub::live_sessions() {
+    std::lock_guard lock(mutex_);
+    return sessions_.size();
+}
+
+}  // namespace flyover::router
