@@ -1,0 +1,125 @@
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <unistd.h>
+#include <fstream>
+
+#include "router/config.hpp"
+
+using namespace flyover;
+using namespace flyover::router;
+
+namespace {
+const char* minimal = R"({"listeners":[{"port":0}],"realms":[{"name":"realm1"}]})";
+
+std::string error_of(const std::string& json) {
+    auto c = parse_config(json, "test.json");
+    REQUIRE_FALSE(c.ok());
+    return c.error().message;
+}
+}  // namespace
+
+TEST_CASE("a minimal config gets the documented defaults", "[router][config]") {
+    auto c = parse_config(minimal, "test.json");
+    REQUIRE(c.ok());
+    CHECK(c->threads == 0);
+    CHECK(c->log_level == "info");
+    REQUIRE(c->listeners.size() == 1);
+    auto& l = c->listeners[0];
+    CHECK(l.address == "127.0.0.1");
+    CHECK(l.port == 0);
+    CHECK(l.websocket_path == "/ws");
+    CHECK(l.allowed_origins == std::vector<std::string>{"*"});
+    CHECK(l.max_message_size == 16 * 1024 * 1024);
+    REQUIRE(c->realms.size() == 1);
+    CHECK(c->realms[0].name == "realm1");
+    CHECK_FALSE(c->realms[0].anonymous_enabled);  // deny by default
+    CHECK(c->session_limits.write_queue_messages == 10000);
+}
+
+TEST_CASE("every documented key is read", "[router][config]") {
+    auto c = parse_config(R"({
+        "threads": 3, "log_level": "debug",
+        "listeners": [{"address": "0.0.0.0", "port": 9000, "websocket_path": "/wamp", "static_dir": "/srv/www",
+                       "allowed_origins": ["https://example.com"], "max_message_size": 65536,
+                       "ping_interval_ms": 1000, "ping_timeout_ms": 500, "handshake_timeout_ms": 2000}],
+        "realms": [{"name": "chat", "anonymous": {"enabled": true, "role": "guest"}, "uri_check": "strict"}],
+        "session_limits": {"write_queue_messages": 50, "write_queue_bytes": 4096}})",
+                          "test.json");
+    REQUIRE(c.ok());
+    CHECK(c->threads == 3);
+    CHECK(c->log_level == "debug");
+    auto& l = c->listeners[0];
+    CHECK(l.address == "0.0.0.0");
+    CHECK(l.port == 9000);
+    CHECK(l.websocket_path == "/wamp");
+    CHECK(l.static_dir == "/srv/www");
+    CHECK(l.allowed_origins == std::vector<std::string>{"https://example.com"});
+    CHECK(l.max_message_size == 65536);
+    CHECK(l.ping_interval_ms == 1000);
+    CHECK(l.ping_timeout_ms == 500);
+    CHECK(l.handshake_timeout_ms == 2000);
+    CHECK(c->realms[0].anonymous_enabled);
+    CHECK(c->realms[0].anonymous_role == "guest");
+    CHECK(c->realms[0].uri_rule == UriRule::strict);
+    CHECK(c->session_limits.write_queue_messages == 50);
+    CHECK(c->session_limits.write_queue_bytes == 4096);
+}
+
+TEST_CASE("config errors name the file, the JSON path and what was expected", "[router][config]") {
+    CHECK(error_of("{not json").find("test.json: invalid JSON") == 0);
+    CHECK(error_of("[]").find("test.json: $: expected an object") == 0);
+    CHECK(error_of(R"({"realms":[{"name":"r"}]})").find("$.listeners") != std::string::npos);
+    CHECK(error_of(R"({"listeners":[{"port":0}]})").find("$.realms") != std::string::npos);
+    CHECK(error_of(R"({"listeners":[{"port":0}],"realms":[]})").find("$.realms") != std::string::npos);
+
+    auto port = error_of(R"({"listeners":[{"port":"80"}],"realms":[{"name":"r"}]})");
+    CHECK(port.find("$.listeners[0].port") != std::string::npos);
+    CHECK(port.find("expected an integer in [0, 65535]") != std::string::npos);
+    CHECK(error_of(R"({"listeners":[{"port":70000}],"realms":[{"name":"r"}]})").find("$.listeners[0].port") != std::string::npos);
+
+    auto typo = error_of(R"({"listeners":[{"prot":80}],"realms":[{"name":"r"}]})");
+    CHECK(typo.find("$.listeners[0].prot: unknown key") != std::string::npos);
+
+    CHECK(error_of(R"({"listeners":[{"websocket_path":"ws"}],"realms":[{"name":"r"}]})").find("starting with '/'") != std::string::npos);
+    CHECK(error_of(R"({"listeners":[{}],"realms":[{"anonymous":{"enabled":true}}]})").find("$.realms[0]: missing required key \"name\"") != std::string::npos);
+    CHECK(error_of(R"({"listeners":[{}],"realms":[{"name":"bad realm"}]})").find("$.realms[0].name") != std::string::npos);
+    CHECK(error_of(R"({"listeners":[{}],"realms":[{"name":"r","anonymous":{"enabled":"yes"}}]})").find("$.realms[0].anonymous.enabled: expected true or false") != std::string::npos);
+    CHECK(error_of(R"({"listeners":[{}],"realms":[{"name":"r","uri_check":"medium"}]})").find("$.realms[0].uri_check") != std::string::npos);
+    CHECK(error_of(R"({"listeners":[{}],"realms":[{"name":"r"},{"name":"r"}]})").find("defined twice") != std::string::npos);
+    CHECK(error_of(R"({"log_level":"loud","listeners":[{}],"realms":[{"name":"r"}]})").find("$.log_level") != std::string::npos);
+    CHECK(error_of(R"({"threads":-1,"listeners":[{}],"realms":[{"name":"r"}]})").find("$.threads") != std::string::npos);
+    CHECK(error_of(R"({"listeners":[{"allowed_origins":[1]}],"realms":[{"name":"r"}]})").find("$.listeners[0].allowed_origins[0]") != std::string::npos);
+    CHECK(error_of(R"({"listeners":[{}],"realms":[{"name":"r"}],"session_limits":{"write_queue_messages":0}})").find("$.session_limits.write_queue_messages") != std::string::npos);
+}
+
+TEST_CASE("load_config reads a file and reports a missing one", "[router][config]") {
+    auto missing = load_config("/nonexistent/flyover.json");
+    REQUIRE_FALSE(missing.ok());
+    CHECK(missing.error().message == "/nonexistent/flyover.json: cannot open the config file");
+
+    std::string path = (std::filesystem::temp_directory_path() / ("flyover-config-" + std::to_string(::getpid()) + ".json")).string();
+    {
+        std::ofstream out(path);
+        out << minimal;
+    }
+    auto c = load_config(path);
+    std::remove(path.c_str());
+    REQUIRE(c.ok());
+    CHECK(c->realms[0].name == "realm1");
+}
+
+TEST_CASE("the shipped conf/flyover.json is valid and serves realm1 and chat", "[router][config]") {
+    auto c = load_config(FLYOVER_SOURCE_DIR "/conf/flyover.json");
+    REQUIRE(c.ok());
+    CHECK(c->listeners[0].port == 8080);
+    CHECK(c->listeners[0].websocket_path == "/ws");
+    bool realm1 = false, chat = false;
+    for (auto& r : c->realms) {
+        if (r.name == "realm1") realm1 = r.anonymous_enabled;
+        if (r.name == "chat") chat = true;
+    }
+    CHECK(realm1);
+    CHECK(chat);
+}
