@@ -31,8 +31,10 @@ void WebSocketSession::run(http::request<http::string_body> upgrade) {
     websocket::stream_base::timeout timeouts{};
     timeouts.handshake_timeout = std::chrono::milliseconds(listener_.handshake_timeout_ms);
     if (listener_.ping_interval_ms > 0) {
-        // Beast pings after half the idle time without traffic and closes when nothing arrives for all of it.
-        timeouts.idle_timeout = std::chrono::milliseconds(2ULL * listener_.ping_interval_ms);
+        // Beast pings after half the idle time without traffic and closes when nothing arrives for all of it;
+        // so a silent peer is pinged and then has ping_timeout_ms (at least) to show it is alive.
+        timeouts.idle_timeout =
+            std::chrono::milliseconds(std::uint64_t(listener_.ping_interval_ms) + listener_.ping_timeout_ms);
         timeouts.keep_alive_pings = true;
     } else {
         timeouts.idle_timeout = websocket::stream_base::none();
