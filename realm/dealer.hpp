@@ -1,10 +1,20 @@
 #pragma once
 // Routed RPC for one realm: registrations, CALL -> INVOCATION -> YIELD -> RESULT, cancel, timeouts.
 // Thread affinity: realm strand only.
+//
+// Choices where the spec leaves one (Crossbar.io's where it has one):
+// - INVOCATION.Request IDs are sequential per callee session (session scope, as the spec words it).
+// - A callee that leaves fails each call it held with ERROR wamp.error.canceled (spec, "Callee Leaving");
+//   a caller that leaves gets its calls INTERRUPTed with mode killnowait where the callee announced
+//   call_canceling; late YIELDs and ERRORs, and YIELD/ERROR for unknown invocations, are dropped silently.
+// - A dealer-run timeout (CALL.Options.timeout) ends the call with ERROR wamp.error.timeout (the spec's MUST;
+//   Crossbar sends wamp.error.canceled) and INTERRUPT killnowait where the callee can cancel.
+// - CANCEL without a mode is killnowait (what Crossbar effectively does).
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string_view>
 
 #include "realm/realm_context.hpp"
 #include "realm/session.hpp"
@@ -33,6 +43,12 @@ public:
     void leave(RealmSession& session);
     /// Expire calls whose timeout passed; `now_ms` is the router's monotonic clock (RealmContext::now_ms).
     void expire(std::uint64_t now_ms);
+
+    /// Registration revocation: removes `callee` from registration `registration` as an UNREGISTER would, and
+    /// tells the callee with [UNREGISTERED, 0, {registration, reason}] if it announced registration_revocation.
+    /// Its calls in flight continue. False if there is no such registration or callee. For the meta API
+    /// (wamp.registration.remove_callee) and administrative removal.
+    bool revoke(Id registration, Id callee, std::string_view reason);
 
     std::size_t registration_count() const;
     std::size_t pending_call_count() const;

@@ -10,7 +10,13 @@ namespace flyover::uris {
 inline constexpr std::string_view invalid_uri = "wamp.error.invalid_uri";
 inline constexpr std::string_view no_such_procedure = "wamp.error.no_such_procedure";
 inline constexpr std::string_view procedure_already_exists = "wamp.error.procedure_already_exists";
+/// A shared registration exists with another invocation policy (Crossbar.io's and Autobahn's URI).
+inline constexpr std::string_view procedure_exists_with_different_invocation_policy =
+    "wamp.error.procedure_exists_with_different_invocation_policy";
 inline constexpr std::string_view no_such_registration = "wamp.error.no_such_registration";
+/// The reason in a revocation [UNREGISTERED, 0, {registration, reason}] when another callee took the procedure
+/// over with REGISTER.Options.force_reregister (Crossbar.io's URI).
+inline constexpr std::string_view unregistered = "wamp.error.unregistered";
 inline constexpr std::string_view no_such_subscription = "wamp.error.no_such_subscription";
 inline constexpr std::string_view no_such_session = "wamp.error.no_such_session";
 inline constexpr std::string_view invalid_argument = "wamp.error.invalid_argument";
