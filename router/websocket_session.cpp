@@ -2,6 +2,7 @@
 
 #include "router/log.hpp"
 #include "serializers/error_uris.hpp"
+#include "serializers/uri.hpp"
 
 namespace flyover::router {
 
@@ -130,6 +131,10 @@ void WebSocketSession::on_hello(Hello&& hello) {
     auto roles = find(hello.details, "roles");
     if (!roles || !roles->as_dict() || roles->as_dict()->empty()) {
         abort_session(uris::protocol_violation, "HELLO.Details.roles must be a non-empty dict");
+        return;
+    }
+    if (!is_valid_uri(hello.realm)) {
+        abort_session(uris::invalid_uri, "HELLO.Realm \"" + hello.realm + "\" is not a valid URI");
         return;
     }
     RealmHost* host = hub_.find_realm(hello.realm);
