@@ -1,7 +1,10 @@
-// wamp.2.json with RapidJSON: UTF-8 validated on input, integers up to 2^64-1, doubles at full precision,
+// wamp.2.json with RapidJSON: UTF-8 validated on input, integers up to 2^64-1, doubles correctly rounded,
 // binary as a string "\u0000" + base64 in both directions (the spec's binary-in-JSON convention).
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <system_error>
 
 #include <rapidjson/encodedstream.h>
 #include <rapidjson/error/en.h>
@@ -13,10 +16,34 @@
 #include "serializers/base64.hpp"
 #include "serializers/codec.hpp"
 #include "serializers/message_mapper.hpp"
+#include "serializers/utf8.hpp"
 #include "serializers/writer.hpp"
 
 namespace flyover {
 namespace {
+
+/// For a JSON number std::from_chars found out of range: whether it is too small for a double (it rounds to
+/// zero) rather than too big. That is when the decimal exponent of its first significant digit is negative.
+bool underflows(std::string_view number) {
+    auto e = number.find_first_of("eE");
+    std::string_view mantissa = number.substr(0, e);
+    long long exponent = 0;
+    if (e != std::string_view::npos) {
+        auto digits = number.substr(e + 1);
+        bool negative = !digits.empty() && digits[0] == '-';
+        if (!digits.empty() && (digits[0] == '+' || digits[0] == '-')) digits.remove_prefix(1);
+        auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), exponent);
+        if (ec == std::errc::result_out_of_range) return negative;
+        // Clamped so the sum below cannot overflow; any real mantissa is far shorter than 10^15 digits.
+        exponent = std::clamp(negative ? -exponent : exponent, -1'000'000'000'000'000LL, 1'000'000'000'000'000LL);
+    }
+    auto point = std::min(mantissa.find('.'), mantissa.size());
+    auto first = mantissa.find_first_of("123456789");
+    if (first == std::string_view::npos) return true;  // all zeros is 0, which from_chars never reports here
+    long long position = first < point ? static_cast<long long>(point - first - 1)
+                                       : -static_cast<long long>(first - point);
+    return position + exponent < 0;
+}
 
 /// RapidJSON SAX events -> Value, with the nesting bound and the binary convention.
 class JsonHandler {
@@ -30,9 +57,35 @@ public:
     bool Int64(std::int64_t i) { return out_.integer(i), true; }
     bool Uint64(std::uint64_t u) { return out_.uinteger(u), true; }
     bool Double(double d) { return out_.real(d), true; }
-    bool RawNumber(const char*, rapidjson::SizeType, bool) { return false; }
+    /// Every number arrives here as text (kParseNumbersAsStringsFlag): RapidJSON 1.1's own full-precision
+    /// strtod returns garbage for some valid input ("0e100" -> -2e146, "0.184467440737095516159" -> -7e-201;
+    /// upstream issues #1249, #1441, #2326) with undefined behaviour inside. std::from_chars rounds correctly.
+    bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
+        std::string_view text(s, n);
+        const char* end = s + n;
+        if (text.find_first_of(".eE") == std::string_view::npos) {
+            // An integer: as int64 if negative, as uint64 otherwise; beyond 64 bits it becomes a double below.
+            if (text[0] == '-') {
+                std::int64_t i = 0;
+                if (auto r = std::from_chars(s, end, i); r.ec == std::errc{} && r.ptr == end) return Int64(i);
+            } else {
+                std::uint64_t u = 0;
+                if (auto r = std::from_chars(s, end, u); r.ec == std::errc{} && r.ptr == end) return Uint64(u);
+            }
+        }
+        double d = 0;
+        auto r = std::from_chars(s, end, d);
+        if (r.ec == std::errc::result_out_of_range) {
+            if (!underflows(text)) return fail("the number " + std::string(text.substr(0, 32)) + " is too big for a double");
+            d = text[0] == '-' ? -0.0 : 0.0;
+        } else if (r.ec != std::errc{} || r.ptr != end) {
+            return fail("invalid number " + std::string(text.substr(0, 32)));
+        }
+        return Double(d);
+    }
     bool String(const char* s, rapidjson::SizeType n, bool) {
         std::string_view text(s, n);
+        if (!escapes_valid(text)) return fail("a string holds an unpaired UTF-16 surrogate escape");
         if (!text.empty() && text[0] == '\0') {
             auto bytes = base64_decode(text.substr(1));
             if (!bytes) return fail("a string starting with \\u0000 must be base64 (binary convention)");
@@ -43,7 +96,11 @@ public:
         return true;
     }
     bool StartObject() { return enter() && (out_.begin_dict(0), true); }
-    bool Key(const char* s, rapidjson::SizeType n, bool) { return out_.key(std::string_view(s, n)), true; }
+    bool Key(const char* s, rapidjson::SizeType n, bool) {
+        std::string_view text(s, n);
+        if (!escapes_valid(text)) return fail("a key holds an unpaired UTF-16 surrogate escape");
+        return out_.key(text), true;
+    }
     bool EndObject(rapidjson::SizeType) { return out_.end_dict(), true; }
     bool StartArray() { return enter() && (out_.begin_list(0), true); }
     bool EndArray(rapidjson::SizeType) { return out_.end_list(), true; }
@@ -52,6 +109,11 @@ public:
     const std::string& failure() const { return failure_; }
 
 private:
+    /// RapidJSON 1.1 validates raw UTF-8 but turns a lone low-surrogate escape ("\udc00") into the bytes
+    /// ED B0 80, which are not UTF-8. Such bytes always start with 0xED, so only strings holding one are checked.
+    static bool escapes_valid(std::string_view text) {
+        return text.find('\xED') == std::string_view::npos || is_valid_utf8(text);
+    }
     bool enter() {
         if (out_.depth() >= max_depth_) return fail("nesting deeper than " + std::to_string(max_depth_) + " levels");
         return true;
@@ -104,13 +166,23 @@ public:
         if (bytes.size() > limits.max_bytes)
             return Error{"JSON message of " + std::to_string(bytes.size()) + " bytes exceeds the limit of " +
                          std::to_string(limits.max_bytes)};
+        // RapidJSON reads a NUL byte as the end of input, so "[1]\0junk" would pass as "[1]". A raw NUL is
+        // never valid JSON (inside strings it must be escaped), so refuse it before parsing.
+        if (auto nul = bytes.find('\0'); nul != std::string_view::npos)
+            return Error{"invalid JSON at offset " + std::to_string(nul) + ": a raw NUL byte"};
         JsonHandler handler(limits.max_depth);
         rapidjson::Reader reader;
         rapidjson::MemoryStream ms(bytes.data(), bytes.size());
         rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(ms);
-        constexpr unsigned flags =
-            rapidjson::kParseValidateEncodingFlag | rapidjson::kParseFullPrecisionFlag | rapidjson::kParseIterativeFlag;
-        auto result = reader.Parse<flags>(in, handler);
+        constexpr unsigned flags = rapidjson::kParseValidateEncodingFlag | rapidjson::kParseNumbersAsStringsFlag |
+                                   rapidjson::kParseIterativeFlag;
+        rapidjson::ParseResult result;
+        try {
+            result = reader.Parse<flags>(in, handler);
+        } catch (const std::exception& e) {
+            // Only allocation can throw here (a huge message near the memory limit); it must not escape a codec.
+            return Error{std::string("JSON message could not be decoded: ") + e.what()};
+        }
         if (result.IsError()) {
             std::string why = handler.failure().empty() ? rapidjson::GetParseError_En(result.Code()) : handler.failure();
             return Error{"invalid JSON at offset " + std::to_string(result.Offset()) + ": " + why};

@@ -128,14 +128,12 @@ public:
         return true;
     }
 
-    bool uri(std::size_t i, std::string_view field, std::string& out, bool allow_empty_components = false) {
+    /// A URI-typed element. Only its type is checked here: whether it is a valid URI (and for which match
+    /// policy, and under the realm's strict or loose rule) is the broker's, dealer's or router's call, because
+    /// the spec answers a bad topic or procedure with ERROR wamp.error.invalid_uri, not with ABORT.
+    bool uri(std::size_t i, std::string_view field, std::string& out) {
         auto s = items_[i].as_string();
         if (!s) return type_error(i, field, "a URI string");
-        // Pattern URIs (prefix/wildcard) are checked again by the broker/dealer with their match policy.
-        if (!is_valid_uri(*s, UriRule::loose, allow_empty_components) && !(allow_empty_components && s->empty())) {
-            fail(std::string(name_) + "." + std::string(field) + " is not a valid URI: \"" + *s + "\"");
-            return false;
-        }
         out = std::move(*s);
         return true;
     }
@@ -253,7 +251,8 @@ Result<Message> decode_items(MessageType type, List& items) {
                   d.dict(3, "Details", m.details, error_details) && d.uri(4, "Error", m.error) &&
                   d.payload(5, m.details, m.payload);
         m.request_type = static_cast<MessageType>(request_type);
-        if (ok && message_type_name(m.request_type) == "UNKNOWN") {
+        // The cast keeps only the low 16 bits, so 65584 would otherwise pass as 48 (CALL).
+        if (ok && (request_type > 0xffff || message_type_name(m.request_type) == "UNKNOWN")) {
             return Error{"ERROR.REQUEST.Type " + std::to_string(request_type) + " is not a message type"};
         }
         return done(d, ok, std::move(m));
@@ -272,7 +271,7 @@ Result<Message> decode_items(MessageType type, List& items) {
     case MessageType::subscribe: {
         Subscribe m;
         bool ok = d.arity(4, 4) && d.id(1, "Request", m.request) &&
-                  d.dict(2, "Options", m.options, subscribe_options) && d.uri(3, "Topic", m.topic, true);
+                  d.dict(2, "Options", m.options, subscribe_options) && d.uri(3, "Topic", m.topic);
         return done(d, ok, std::move(m));
     }
     case MessageType::subscribed: {
@@ -318,7 +317,7 @@ Result<Message> decode_items(MessageType type, List& items) {
     case MessageType::reg: {
         Register m;
         bool ok = d.arity(4, 4) && d.id(1, "Request", m.request) &&
-                  d.dict(2, "Options", m.options, register_options) && d.uri(3, "Procedure", m.procedure, true);
+                  d.dict(2, "Options", m.options, register_options) && d.uri(3, "Procedure", m.procedure);
         return done(d, ok, std::move(m));
     }
     case MessageType::registered: {
@@ -513,9 +512,11 @@ struct EncodeVisitor {
         write_dict(w, d);
     }
     void revocable(MessageType t, Id request, const Dict& details) {
-        code(t, details.empty() ? 2 : 3);
+        // Request 0 is the router's revocation form, which must carry Details: [.., 0] alone is not decodable.
+        bool with_details = request == 0 || !details.empty();
+        code(t, with_details ? 3 : 2);
         w.uinteger(request);
-        if (!details.empty()) write_dict(w, details);
+        if (with_details) write_dict(w, details);
     }
 };
 

@@ -2,6 +2,9 @@
 // Decoding uses msgpack-c's visitor parser, which keeps its own explicit stack, so no recursion depends on
 // the input; lengths announced by the input are never trusted for allocation.
 
+#include <bit>
+#include <cstdint>
+
 #define MSGPACK_NO_BOOST
 #include <msgpack.hpp>
 
@@ -16,7 +19,7 @@ namespace {
 /// msgpack-c parse events -> Value. Returning false stops the parser.
 class MsgpackVisitor {
 public:
-    MsgpackVisitor(std::size_t max_depth, std::size_t input_size) : max_depth_(max_depth), input_size_(input_size) {}
+    MsgpackVisitor(std::size_t max_depth, std::size_t input_size) : max_depth_(max_depth), reserve_budget_(input_size) {}
 
     bool visit_nil() { return not_key("nil") && (out_.null(), true); }
     bool visit_boolean(bool v) { return not_key("a bool") && (out_.boolean(v), true); }
@@ -37,8 +40,12 @@ public:
     bool visit_ext(const char*, std::uint32_t) { return fail("MessagePack ext types are not part of WAMP"); }
     bool start_array(std::uint32_t n) {
         if (!not_key("a list") || !enter()) return false;
-        // Never reserve more elements than the remaining input could hold (1 byte each at least).
-        out_.begin_list(std::min<std::size_t>(n, input_size_));
+        // Every element takes at least one input byte, so all lists together hold at most input-size elements:
+        // reservations share that one budget. (A per-list bound of the input size let nested lists that
+        // announce 2^32 elements reserve depth x input x sizeof(Value): 3.5 GB for a 1 MB message.)
+        auto reserve = std::min<std::size_t>(n, reserve_budget_);
+        reserve_budget_ -= reserve;
+        out_.begin_list(reserve);
         return true;
     }
     bool start_array_item() { return true; }
@@ -85,7 +92,8 @@ private:
     }
 
     std::size_t max_depth_;
-    std::size_t input_size_;
+    /// List elements that may still be reserved ahead of parsing them.
+    std::size_t reserve_budget_;
     bool in_key_ = false;
     ValueWriter out_;
     std::string failure_;
@@ -97,15 +105,23 @@ struct StringSink {
     void write(const char* data, std::size_t n) { out.append(data, n); }
 };
 
-/// Writer -> msgpack packer.
+/// Writer -> msgpack packer. The packer writes straight into the sink, so raw bytes may be appended in between.
 class MsgpackWriter final : public Writer {
 public:
-    explicit MsgpackWriter(msgpack::packer<StringSink>& p) : p_(p) {}
+    MsgpackWriter(msgpack::packer<StringSink>& p, StringSink& sink) : p_(p), sink_(sink) {}
     void null() override { p_.pack_nil(); }
     void boolean(bool b) override { b ? p_.pack_true() : p_.pack_false(); }
     void integer(std::int64_t i) override { p_.pack_int64(i); }
     void uinteger(std::uint64_t u) override { p_.pack_uint64(u); }
-    void real(double d) override { p_.pack_double(d); }
+    void real(double d) override {
+        // msgpack-c's pack_double writes integral doubles (1.0) as integers, so a JSON client's 1.0 would reach
+        // MessagePack clients as the integer 1. A double stays a double: float64, big-endian, written here.
+        auto bits = std::bit_cast<std::uint64_t>(d);
+        char buf[9];
+        buf[0] = static_cast<char>(0xcb);
+        for (int i = 0; i < 8; ++i) buf[1 + i] = static_cast<char>(bits >> (56 - 8 * i));
+        sink_.write(buf, sizeof buf);
+    }
     void string(std::string_view s) override {
         p_.pack_str(static_cast<std::uint32_t>(s.size()));
         p_.pack_str_body(s.data(), static_cast<std::uint32_t>(s.size()));
@@ -122,6 +138,7 @@ public:
 
 private:
     msgpack::packer<StringSink>& p_;
+    StringSink& sink_;
 };
 
 class MsgpackCodec final : public Codec {
@@ -163,7 +180,7 @@ private:
         std::string out;
         StringSink sink{out};
         msgpack::packer<StringSink> packer(sink);
-        MsgpackWriter w(packer);
+        MsgpackWriter w(packer, sink);
         f(w);
         return out;
     }

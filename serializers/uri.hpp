@@ -9,9 +9,10 @@ namespace flyover {
 /// Loose: components must not contain '.', '#' or whitespace. Strict: components are [0-9a-z_] only.
 enum class UriRule { loose, strict };
 
-/// Whether `uri` is valid. Empty components (as in "a..b" or ".b") are allowed only when `allow_empty` is set,
-/// which is the case for wildcard-pattern subscriptions and registrations; the URI itself is never empty
-/// unless `allow_empty` is set (an empty prefix is not a URI either).
+/// Whether `uri` is valid. Empty components (as in "a..b", ".b" or "a.") are allowed only when `allow_empty` is
+/// set, which is the case for wildcard-pattern subscriptions and registrations. The empty string is never
+/// valid, whatever `allow_empty` says (an empty prefix is not a URI either); callers that accept an empty
+/// pattern check for it themselves.
 bool is_valid_uri(std::string_view uri, UriRule rule = UriRule::loose, bool allow_empty = false);
 
 /// Match policies of pattern-based subscriptions and registrations.
