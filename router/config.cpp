@@ -115,16 +115,25 @@ void read_listener(Reader& r, const Value& v, const std::string& path, ListenerC
 
 void read_realm(Reader& r, const Value& v, const std::string& path, RealmConfig& realm) {
     bool named = false;
-    r.object(v, path, {"name", "anonymous", "uri_check"}, [&](const std::string& key, const Value& val, const std::string& p) {
+    r.object(v, path, {"name", "anonymous", "uri_check", "unique_authid"}, [&](const std::string& key, const Value& val, const std::string& p) {
         if (key == "name") {
             r.string(val, p, realm.name, false);
             if (!r.failed() && !is_valid_uri(realm.name)) r.fail(p, "expected a valid URI as realm name, got \"" + realm.name + "\"");
             named = true;
         } else if (key == "anonymous") {
-            r.object(val, p, {"enabled", "role"}, [&](const std::string& k, const Value& x, const std::string& q) {
+            r.object(val, p, {"enabled", "role", "authid"}, [&](const std::string& k, const Value& x, const std::string& q) {
                 if (k == "enabled") r.boolean(x, q, realm.anonymous_enabled);
-                else r.string(x, q, realm.anonymous_role, false);
+                else if (k == "role") r.string(x, q, realm.anonymous_role, false);
+                else {
+                    std::string mode;
+                    r.string(x, q, mode);
+                    if (mode == "generated") realm.anonymous_authid_from_hello = false;
+                    else if (mode == "from_hello") realm.anonymous_authid_from_hello = true;
+                    else r.fail(q, "expected \"generated\" or \"from_hello\", got \"" + mode + "\"");
+                }
             });
+        } else if (key == "unique_authid") {
+            r.boolean(val, p, realm.unique_authid);
         } else if (key == "uri_check") {
             std::string rule;
             r.string(val, p, rule);

@@ -30,6 +30,11 @@ struct RealmConfig {
     std::string name;
     bool anonymous_enabled = false;
     std::string anonymous_role = "anonymous";
+    /// Anonymous sessions take the authid they ask for in HELLO.Details.authid (a nickname) instead of a
+    /// generated one; a HELLO without one is refused.
+    bool anonymous_authid_from_hello = false;
+    /// At most one session per authid in this realm at a time; a second HELLO with a live authid is refused.
+    bool unique_authid = false;
     UriRule uri_rule = UriRule::loose;
 };
 

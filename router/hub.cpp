@@ -1,6 +1,7 @@
 #include "router/hub.hpp"
 
 #include "router/websocket_session.hpp"
+#include "serializers/utf8.hpp"
 
 namespace flyover::router {
 
@@ -47,6 +48,28 @@ std::string Hub::new_anonymous_authid() {
         out += alphabet[ids_.next() % (sizeof alphabet - 1)];
     }
     return out;
+}
+
+bool Hub::is_acceptable_authid(std::string_view authid) {
+    if (authid.empty() || !is_valid_utf8(authid)) return false;
+    std::size_t characters = 0;
+    bool only_spaces = true;
+    for (unsigned char c : authid) {
+        if (c < 0x20 || c == 0x7f) return false;
+        if ((c & 0xc0) != 0x80) ++characters;  // count code points, not bytes
+        if (c != ' ') only_spaces = false;
+    }
+    return characters <= 32 && !only_spaces;
+}
+
+bool Hub::claim_authid(const std::string& realm, const std::string& authid) {
+    std::lock_guard lock(mutex_);
+    return claimed_authids_.emplace(realm, authid).second;
+}
+
+void Hub::release_authid(const std::string& realm, const std::string& authid) {
+    std::lock_guard lock(mutex_);
+    claimed_authids_.erase({realm, authid});
 }
 
 void Hub::begin_shutdown() {

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <unordered_map>
 
@@ -44,6 +45,13 @@ public:
     /// An authid for an anonymous session, in Crossbar's style ("XXXX-XXXX-XXXX-XXXX").
     std::string new_anonymous_authid();
 
+    /// Whether a client-chosen authid (a nickname) is acceptable: 1 to 32 characters of valid UTF-8, no
+    /// control characters, not only spaces.
+    static bool is_acceptable_authid(std::string_view authid);
+    /// Reserves `authid` in `realm` for one session; false when another live session holds it.
+    bool claim_authid(const std::string& realm, const std::string& authid);
+    void release_authid(const std::string& realm, const std::string& authid);
+
     /// Starts graceful shutdown: every session is told GOODBYE wamp.close.system_shutdown.
     void begin_shutdown();
     bool shutting_down() const { return shutting_down_.load(); }
@@ -58,6 +66,7 @@ private:
     std::mutex mutex_;
     std::unordered_map<const WebSocketSession*, std::weak_ptr<WebSocketSession>> sessions_;
     std::unordered_map<Id, bool> session_ids_;
+    std::set<std::pair<std::string, std::string>> claimed_authids_;  // (realm, authid) of unique-authid realms
     RandomIdGenerator ids_;
     std::atomic<bool> shutting_down_{false};
 };

@@ -28,6 +28,10 @@ inline constexpr std::string_view option_disallowed_disclose_me = "wamp.error.op
 inline constexpr std::string_view feature_not_supported = "wamp.error.feature_not_supported";
 inline constexpr std::string_view unavailable = "wamp.error.unavailable";
 inline constexpr std::string_view no_available_callee = "wamp.error.no_available_callee";
+/// wamp.subscription.get_events for a subscription whose topics keep no event history (Crossbar.io's URI).
+inline constexpr std::string_view history_unavailable = "wamp.error.history_unavailable";
+/// wamp.session.add_testament beyond the per-session limit (Flyover's URI; the spec sets no limit).
+inline constexpr std::string_view too_many_testaments = "flyover.error.too_many_testaments";
 
 // Authorization and joining.
 inline constexpr std::string_view not_authorized = "wamp.error.not_authorized";
@@ -36,6 +40,8 @@ inline constexpr std::string_view authentication_failed = "wamp.error.authentica
 inline constexpr std::string_view no_auth_method = "wamp.error.no_auth_method";
 inline constexpr std::string_view no_such_realm = "wamp.error.no_such_realm";
 inline constexpr std::string_view no_such_role = "wamp.error.no_such_role";
+/// Flyover's ABORT reason when a realm with unique authids already has a live session with the requested one.
+inline constexpr std::string_view authid_in_use = "flyover.error.authid_in_use";
 
 // Session close reasons (GOODBYE / ABORT).
 inline constexpr std::string_view protocol_violation = "wamp.error.protocol_violation";

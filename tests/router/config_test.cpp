@@ -123,3 +123,19 @@ TEST_CASE("the shipped conf/flyover.json is valid and serves realm1 and chat", "
     CHECK(realm1);
     CHECK(chat);
 }
+
+TEST_CASE("anonymous authids can come from HELLO and be unique per realm", "[router][config]") {
+    auto c = parse_config(R"({"listeners":[{}],"realms":[
+        {"name":"chat","anonymous":{"enabled":true,"role":"chatter","authid":"from_hello"},"unique_authid":true},
+        {"name":"realm1","anonymous":{"enabled":true,"authid":"generated"}}]})",
+                          "test.json");
+    REQUIRE(c.ok());
+    CHECK(c->realms[0].anonymous_authid_from_hello);
+    CHECK(c->realms[0].unique_authid);
+    CHECK_FALSE(c->realms[1].anonymous_authid_from_hello);
+    CHECK_FALSE(c->realms[1].unique_authid);
+    CHECK(error_of(R"({"listeners":[{}],"realms":[{"name":"r","anonymous":{"authid":"random"}}]})")
+              .find("$.realms[0].anonymous.authid: expected \"generated\" or \"from_hello\"") != std::string::npos);
+    CHECK(error_of(R"({"listeners":[{}],"realms":[{"name":"r","unique_authid":1}]})").find("$.realms[0].unique_authid") !=
+          std::string::npos);
+}
