@@ -6,6 +6,7 @@
 // every subscriber.
 #include "realm/broker.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -26,6 +27,8 @@ struct Subscription {
     Id id = 0;
     std::string uri;
     MatchPolicy policy = MatchPolicy::exact;
+    /// Wall clock at creation, for the meta API.
+    std::uint64_t created_ms = 0;
     /// Sessions stay in ctx.sessions (stable addresses) until their leave() has removed them from here.
     std::vector<RealmSession*> subscribers;
 };
@@ -72,8 +75,9 @@ struct Broker::State {
     std::vector<Subscription*> matches;
 
     /// Takes the subscriber at `position` out of `sub` (the last one fills the gap), and deletes the
-    /// subscription when nobody is left. The caller has already dropped the entry in its own by_session map.
-    void remove_subscriber(Subscription& sub, std::size_t position) {
+    /// subscription when nobody is left (then returns true). The caller has already dropped the entry in its own
+    /// by_session map.
+    bool remove_subscriber(Subscription& sub, std::size_t position) {
         auto& subscribers = sub.subscribers;
         if (position + 1 != subscribers.size()) {
             RealmSession* moved = subscribers.back();
@@ -81,10 +85,10 @@ struct Broker::State {
             by_session.find(moved->id())->second.find(sub.id)->second = position;
         }
         subscribers.pop_back();
-        if (subscribers.empty()) {
-            by_id.erase(sub.id);
-            index.erase(sub.uri, sub.policy);  // destroys `sub`
-        }
+        if (!subscribers.empty()) return false;
+        by_id.erase(sub.id);
+        index.erase(sub.uri, sub.policy);  // destroys `sub`
+        return true;
     }
 };
 
@@ -96,6 +100,8 @@ Dict Broker::features() {
         {"publisher_exclusion", true},        {"subscriber_blackwhite_listing", true},
         {"publisher_identification", true},   {"pattern_based_subscription", true},
         {"event_retention", true},            {"payload_passthru_mode", true},
+        {"session_meta_api", true},           {"subscription_meta_api", true},
+        {"event_history", true},
     };
 }
 
@@ -126,14 +132,15 @@ void Broker::subscribe(RealmSession& subscriber, Subscribe&& m) {
 
     auto& st = *state_;
     Subscription* sub = st.index.find(m.topic, *policy);
-    if (!sub) {
+    const bool created = !sub;
+    if (created) {
         Id id = ctx_.subscription_ids.next();
-        sub = &st.index.insert(m.topic, *policy, Subscription{id, m.topic, *policy, {}});
+        sub = &st.index.insert(m.topic, *policy, Subscription{id, m.topic, *policy, ctx_.wall_ms(), {}});
         st.by_id.emplace(id, sub);
     }
     // Subscribing twice is not an error: the session gets the same subscription ID and one EVENT per publication.
-    if (st.by_session[subscriber.id()].try_emplace(sub->id, sub->subscribers.size()).second)
-        sub->subscribers.push_back(&subscriber);
+    const bool added = st.by_session[subscriber.id()].try_emplace(sub->id, sub->subscribers.size()).second;
+    if (added) sub->subscribers.push_back(&subscriber);
     subscriber.send(Subscribed{m.request, sub->id});
 
     if (get_bool(m.options, "get_retained", false)) {
@@ -149,6 +156,8 @@ void Broker::subscribe(RealmSession& subscriber, Subscribe&& m) {
                                            Event{sub->id, ctx_.publication_ids.next(), std::move(details), e.payload});
                                    });
     }
+    // Last, as Crossbar does: the subscriber has its SUBSCRIBED (and retained events) before anyone hears of it.
+    if (added && ctx_.observer) ctx_.observer->subscribed(subscriber.id(), sub->id, sub->uri, created);
 }
 
 void Broker::unsubscribe(RealmSession& subscriber, Unsubscribe&& m) {
@@ -159,8 +168,11 @@ void Broker::unsubscribe(RealmSession& subscriber, Unsubscribe&& m) {
             auto position = entry->second;
             held.erase(entry);
             if (held.empty()) st.by_session.erase(mine);
-            st.remove_subscriber(*st.by_id.at(m.subscription), position);
+            Subscription& sub = *st.by_id.at(m.subscription);
+            std::string topic = ctx_.observer ? sub.uri : std::string();  // `sub` may die just below
+            const bool deleted = st.remove_subscriber(sub, position);
             subscriber.send(Unsubscribed{m.request, {}});
+            if (ctx_.observer) ctx_.observer->unsubscribed(subscriber.id(), m.subscription, topic, deleted);
             return;
         }
     }
@@ -174,7 +186,22 @@ void Broker::leave(RealmSession& session) {
     if (mine == st.by_session.end()) return;
     auto held = std::move(mine->second);
     st.by_session.erase(mine);
-    for (auto [subscription, position] : held) st.remove_subscriber(*st.by_id.at(subscription), position);
+    struct Removed {
+        Id subscription;
+        std::string topic;
+        bool deleted;
+    };
+    std::vector<Removed> removed;
+    for (auto [subscription, position] : held) {
+        Subscription& sub = *st.by_id.at(subscription);
+        std::string topic = ctx_.observer ? sub.uri : std::string();
+        const bool deleted = st.remove_subscriber(sub, position);
+        if (ctx_.observer) removed.push_back({subscription, std::move(topic), deleted});
+    }
+    if (!ctx_.observer) return;
+    // Reported once the broker is consistent again, in subscription order so listeners see a stable sequence.
+    std::sort(removed.begin(), removed.end(), [](auto& a, auto& b) { return a.subscription < b.subscription; });
+    for (auto& r : removed) ctx_.observer->unsubscribed(session.id(), r.subscription, r.topic, r.deleted);
 }
 
 void Broker::publish(RealmSession& publisher, Publish&& m) {
@@ -235,6 +262,7 @@ void Broker::dispatch(const RealmSession* publisher, std::string_view topic, con
         if (auto v = find(options, key)) details.emplace(std::string(key), *v);
 
     if (get_bool(options, "retain", false)) st.retained.retain(topic, {payload, details, audience});
+    if (ctx_.observer) ctx_.observer->published(topic, publication, options, details, payload);
 
     st.matches.clear();
     st.index.for_each_match(topic, [&](Subscription& sub) { st.matches.push_back(&sub); });
@@ -245,6 +273,7 @@ void Broker::dispatch(const RealmSession* publisher, std::string_view topic, con
         SharedMessage event;
         for (RealmSession* subscriber : sub.subscribers) {
             if (!audience.admits(subscriber->info())) continue;
+            if (!publisher && !ctx_.authorize(subscriber->info(), Action::subscribe, topic)) continue;
             if (!event) {
                 Event e{sub.id, publication, {}, {}};
                 // One EVENT per matching subscription (usually one): the last one takes details and payload
@@ -262,6 +291,29 @@ void Broker::dispatch(const RealmSession* publisher, std::string_view topic, con
             subscriber->deliver(event);
         }
     }
+}
+
+std::optional<SubscriptionInfo> Broker::subscription(Id id) const {
+    auto it = state_->by_id.find(id);
+    if (it == state_->by_id.end()) return std::nullopt;
+    const Subscription& sub = *it->second;
+    SubscriptionInfo info{sub.id, sub.uri, sub.policy, sub.created_ms, {}};
+    info.subscribers.reserve(sub.subscribers.size());
+    for (const RealmSession* s : sub.subscribers) info.subscribers.push_back(s->id());
+    return info;
+}
+
+Id Broker::lookup_subscription(std::string_view uri, MatchPolicy match) const {
+    const Subscription* sub = state_->index.find(uri, match);
+    return sub ? sub->id : 0;
+}
+
+void Broker::for_each_matching_subscription(std::string_view topic, const SubscriptionVisitor& f) const {
+    state_->index.for_each_match(topic, [&](const Subscription& sub) { f(sub.id, sub.uri, sub.policy); });
+}
+
+void Broker::for_each_subscription(const SubscriptionVisitor& f) const {
+    state_->index.for_each([&](const Subscription& sub) { f(sub.id, sub.uri, sub.policy); });
 }
 
 std::size_t Broker::subscription_count() const { return state_->index.size(); }

@@ -3,6 +3,7 @@
 // from CALL to INVOCATION and from YIELD to RESULT.
 #include "realm/dealer.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <deque>
 #include <limits>
@@ -190,11 +191,15 @@ struct Dealer::State {
 
         DealerSession& me = session_of(s);
         Registration* reg = index.find(m.procedure, match);
+        Removals taken_over;
         if (reg && get_bool(m.options, "force_reregister", false)) {
             // Crossbar's force_reregister: the new callee takes the procedure over; the old ones are revoked.
-            for (auto& c : reg->callees) {
+            for (std::size_t i = 0; i < reg->callees.size(); ++i) {
+                auto& c = reg->callees[i];
                 c.session->registrations.erase(reg->id);
                 if (c.session != &me) send_revocation(*c.session, reg->id, uris::unregistered);
+                if (ctx.observer)
+                    taken_over.push_back({c.session->session->id(), reg->id, reg->uri, i + 1 == reg->callees.size()});
             }
             erase_registration(*reg);
             reg = nullptr;
@@ -209,9 +214,11 @@ struct Dealer::State {
                                   "' with conflicting invocation policy (has " + std::string(to_string(reg->invoke)) +
                                   " and " + std::string(to_string(invoke)) + " was requested)");
             // A callee registering the same shared procedure twice keeps its one place (Crossbar: same ID).
-            if (!reg->find_callee(&me)) reg->callees.push_back(registered_callee(me, m.options));
+            const bool added = !reg->find_callee(&me);
+            if (added) reg->callees.push_back(registered_callee(me, m.options));
             me.registrations.insert(reg->id);
             s.send(Registered{m.request, reg->id});
+            if (added && ctx.observer) ctx.observer->registered(s.id(), reg->id, reg->uri, false);
             return;
         }
 
@@ -220,11 +227,30 @@ struct Dealer::State {
         fresh.uri = m.procedure;
         fresh.match = match;
         fresh.invoke = invoke;
+        fresh.created_ms = ctx.wall_ms();
         fresh.callees.push_back(registered_callee(me, m.options));
         Registration& added = index.insert(m.procedure, match, std::move(fresh));
         registrations.emplace(added.id, &added);
         me.registrations.insert(added.id);
         s.send(Registered{m.request, added.id});
+        if (ctx.observer) {
+            report(taken_over);
+            ctx.observer->registered(s.id(), added.id, added.uri, true);
+        }
+    }
+
+    /// Callees removed from registrations, reported to the observer once the dealer is consistent again.
+    struct Removal {
+        Id session;
+        Id registration;
+        std::string procedure;
+        bool deleted;
+    };
+    using Removals = std::vector<Removal>;
+
+    void report(const Removals& removals) {
+        if (!ctx.observer) return;
+        for (auto& r : removals) ctx.observer->unregistered(r.session, r.registration, r.procedure, r.deleted);
     }
 
     static RegisteredCallee registered_callee(DealerSession& me, const Dict& options) {
@@ -240,8 +266,12 @@ struct Dealer::State {
             return;
         }
         me->second.registrations.erase(m.registration);
-        if (it->second->callees.empty()) erase_registration(*it->second);
+        Registration& reg = *it->second;
+        Removals removed;
+        if (ctx.observer) removed.push_back({s.id(), reg.id, reg.uri, reg.callees.empty()});
+        if (reg.callees.empty()) erase_registration(reg);
         s.send(Unregistered{m.request, {}});
+        report(removed);
     }
 
     bool revoke(Id registration, Id callee, std::string_view reason) {
@@ -251,7 +281,11 @@ struct Dealer::State {
             return false;
         who->second.registrations.erase(registration);
         send_revocation(who->second, registration, reason);
-        if (it->second->callees.empty()) erase_registration(*it->second);
+        Registration& reg = *it->second;
+        Removals removed;
+        if (ctx.observer) removed.push_back({callee, reg.id, reg.uri, reg.callees.empty()});
+        if (reg.callees.empty()) erase_registration(reg);
+        report(removed);
         return true;
     }
 
@@ -507,13 +541,18 @@ struct Dealer::State {
             finish(*pc);
         }
         // Its registrations; shared ones live on with their other callees.
+        Removals removed;
         for (Id id : me.registrations) {
             auto reg = registrations.find(id);
             if (reg == registrations.end()) continue;
             reg->second->remove_callee(&me);
-            if (reg->second->callees.empty()) erase_registration(*reg->second);
+            const bool deleted = reg->second->callees.empty();
+            if (ctx.observer) removed.push_back({s.id(), id, reg->second->uri, deleted});
+            if (deleted) erase_registration(*reg->second);
         }
         sessions.erase(it);
+        std::sort(removed.begin(), removed.end(), [](auto& a, auto& b) { return a.registration < b.registration; });
+        report(removed);
     }
 
     void expire(std::uint64_t now_ms) {
@@ -553,6 +592,9 @@ Dict Dealer::features() {
         {"payload_passthru_mode", true},
         {"registration_revocation", true},
         {"shared_registration", true},
+        {"session_meta_api", true},
+        {"registration_meta_api", true},
+        {"testament_meta_api", true},
     };
 }
 
@@ -571,6 +613,30 @@ void Dealer::expire(std::uint64_t now_ms) { state_->expire(now_ms); }
 bool Dealer::revoke(Id registration, Id callee, std::string_view reason) {
     return state_->revoke(registration, callee, reason);
 }
+std::optional<RegistrationInfo> Dealer::registration(Id id) const {
+    auto it = state_->registrations.find(id);
+    if (it == state_->registrations.end()) return std::nullopt;
+    const Registration& reg = *it->second;
+    RegistrationInfo info{reg.id, reg.uri, reg.match, reg.invoke, reg.created_ms, {}};
+    info.callees.reserve(reg.callees.size());
+    for (auto& c : reg.callees) info.callees.push_back(c.session->session->id());
+    return info;
+}
+
+Id Dealer::lookup_registration(std::string_view uri, MatchPolicy match) const {
+    const Registration* reg = state_->index.find(uri, match);
+    return reg ? reg->id : 0;
+}
+
+Id Dealer::match_registration(std::string_view procedure) const {
+    const Registration* reg = state_->index.best_match(procedure);
+    return reg ? reg->id : 0;
+}
+
+void Dealer::for_each_registration(const RegistrationVisitor& f) const {
+    state_->index.for_each([&](const Registration& reg) { f(reg.id, reg.uri, reg.match); });
+}
+
 std::size_t Dealer::registration_count() const { return state_->registrations.size(); }
 std::size_t Dealer::pending_call_count() const { return state_->by_invocation.size(); }
 

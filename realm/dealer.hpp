@@ -13,14 +13,31 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "realm/realm_context.hpp"
+#include "realm/registration.hpp"
 #include "realm/session.hpp"
 #include "serializers/message.hpp"
 
 namespace flyover::realm {
+
+/// One registration as the meta API reports it (wamp.registration.get, list_callees, ...).
+struct RegistrationInfo {
+    Id id = 0;
+    std::string uri;
+    MatchPolicy match = MatchPolicy::exact;
+    InvokePolicy invoke = InvokePolicy::single;
+    /// When it was created, on the wall clock (RealmContext::wall_ms).
+    std::uint64_t created_ms = 0;
+    /// Callee session IDs, in registration order.
+    std::vector<Id> callees;
+};
 
 class Dealer {
 public:
@@ -49,6 +66,18 @@ public:
     /// Its calls in flight continue. False if there is no such registration or callee. For the meta API
     /// (wamp.registration.remove_callee) and administrative removal.
     bool revoke(Id registration, Id callee, std::string_view reason);
+
+    // ---- queries for the meta API ----
+
+    using RegistrationVisitor = std::function<void(Id id, std::string_view uri, MatchPolicy match)>;
+    /// The registration with this ID, or nullopt.
+    std::optional<RegistrationInfo> registration(Id id) const;
+    /// The ID of the registration on exactly (uri, match), or 0 (what a REGISTER with these would meet).
+    Id lookup_registration(std::string_view uri, MatchPolicy match) const;
+    /// The ID of the registration a call to `procedure` is routed to, or 0.
+    Id match_registration(std::string_view procedure) const;
+    /// Visits every registration, in no particular order.
+    void for_each_registration(const RegistrationVisitor& f) const;
 
     std::size_t registration_count() const;
     std::size_t pending_call_count() const;

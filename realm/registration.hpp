@@ -4,6 +4,7 @@
 // Thread affinity: realm strand only.
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <random>
 #include <string>
@@ -38,6 +39,8 @@ struct Registration {
     std::string uri;
     MatchPolicy match = MatchPolicy::exact;
     InvokePolicy invoke = InvokePolicy::single;
+    /// When it was created, on the wall clock (RealmContext::wall_ms), for the meta API.
+    std::uint64_t created_ms = 0;
     /// In registration order: "first", "last" and "roundrobin" are defined over this order.
     std::vector<RegisteredCallee> callees;
 

@@ -44,6 +44,10 @@ public:
     void abort(std::string_view reason, std::string message) const {
         if (auto p = peer_.lock()) p->abort(reason, std::move(message));
     }
+    /// GOODBYE `reason` from the router (Peer::close).
+    void close(std::string_view reason, std::string message) const {
+        if (auto p = peer_.lock()) p->close(reason, std::move(message));
+    }
 
 private:
     SessionInfo info_;

@@ -1,5 +1,6 @@
 #include "router/config.hpp"
 
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <set>
@@ -113,9 +114,44 @@ void read_listener(Reader& r, const Value& v, const std::string& path, ListenerC
              });
 }
 
+void read_event_history(Reader& r, const Value& v, const std::string& path, EventHistoryConfig& h) {
+    bool has_topic = false;
+    r.object(v, path, {"topic", "match", "limit", "max_age_s", "max_topics"},
+             [&](const std::string& key, const Value& val, const std::string& p) {
+                 if (key == "topic") {
+                     r.string(val, p, h.topic, false);
+                     has_topic = true;
+                 } else if (key == "match") {
+                     std::string match;
+                     r.string(val, p, match);
+                     if (match == "exact") h.match = MatchPolicy::exact;
+                     else if (match == "prefix") h.match = MatchPolicy::prefix;
+                     else if (match == "wildcard") h.match = MatchPolicy::wildcard;
+                     else if (!r.failed()) r.fail(p, "expected \"exact\", \"prefix\" or \"wildcard\", got \"" + match + "\"");
+                 } else if (key == "limit") r.number(val, p, h.limit, 1, 1000000);
+                 else if (key == "max_age_s") r.number(val, p, h.max_age_s, 0, 31536000);
+                 else r.number(val, p, h.max_topics, 1, 1000000);
+             });
+    if (!r.failed() && !has_topic) r.fail(path, "missing required key \"topic\"");
+}
+
+/// Checks what needs the whole realm object: topic patterns under the realm's URI rule, no rule twice.
+void check_event_history(Reader& r, const std::string& path, const RealmConfig& realm) {
+    std::set<std::pair<std::string, MatchPolicy>> seen;
+    for (std::size_t i = 0; i < realm.event_history.size() && !r.failed(); ++i) {
+        auto& h = realm.event_history[i];
+        auto p = path + ".event_history[" + std::to_string(i) + "].topic";
+        if (!is_valid_pattern(h.topic, h.match, realm.uri_rule))
+            r.fail(p, "expected a valid " + std::string(h.match == MatchPolicy::exact ? "URI" : "URI pattern") +
+                          " for this match policy, got \"" + h.topic + "\"");
+        else if (!seen.emplace(h.topic, h.match).second)
+            r.fail(p, "\"" + h.topic + "\" with this match policy is listed twice");
+    }
+}
+
 void read_realm(Reader& r, const Value& v, const std::string& path, RealmConfig& realm) {
     bool named = false;
-    r.object(v, path, {"name", "anonymous", "uri_check", "unique_authid"}, [&](const std::string& key, const Value& val, const std::string& p) {
+    r.object(v, path, {"name", "anonymous", "uri_check", "unique_authid", "event_history"}, [&](const std::string& key, const Value& val, const std::string& p) {
         if (key == "name") {
             r.string(val, p, realm.name, false);
             if (!r.failed() && !is_valid_uri(realm.name)) r.fail(p, "expected a valid URI as realm name, got \"" + realm.name + "\"");
@@ -134,6 +170,11 @@ void read_realm(Reader& r, const Value& v, const std::string& path, RealmConfig&
             });
         } else if (key == "unique_authid") {
             r.boolean(val, p, realm.unique_authid);
+        } else if (key == "event_history") {
+            r.list<EventHistoryConfig>(val, p, realm.event_history,
+                                       [&](const Value& x, const std::string& q, EventHistoryConfig& h) {
+                                           read_event_history(r, x, q, h);
+                                       });
         } else if (key == "uri_check") {
             std::string rule;
             r.string(val, p, rule);
@@ -143,6 +184,7 @@ void read_realm(Reader& r, const Value& v, const std::string& path, RealmConfig&
         }
     });
     if (!r.failed() && !named) r.fail(path, "missing required key \"name\"");
+    check_event_history(r, path, realm);
 }
 
 }  // namespace
@@ -194,7 +236,22 @@ Result<Config> load_config(const std::string& path) {
     if (!in) return Error{path + ": cannot open the config file"};
     std::ostringstream text;
     text << in.rdbuf();
-    return parse_config(text.str(), path);
+    auto config = parse_config(text.str(), path);
+    if (!config) return config;
+    // Relative static folders are relative to the config file's folder, so the router finds them wherever it
+    // is started from; a folder that does not exist is a config error, not a router serving 404s forever.
+    auto base = std::filesystem::path(path).parent_path();
+    for (std::size_t i = 0; i < config->listeners.size(); ++i) {
+        auto& dir = config->listeners[i].static_dir;
+        if (dir.empty()) continue;
+        std::filesystem::path resolved = std::filesystem::path(dir).is_relative() ? base / dir : std::filesystem::path(dir);
+        std::error_code ec;
+        if (!std::filesystem::is_directory(resolved, ec))
+            return Error{path + ": $.listeners[" + std::to_string(i) + "].static_dir: expected an existing folder, \"" +
+                         resolved.string() + "\" is not one"};
+        dir = resolved.lexically_normal().string();
+    }
+    return config;
 }
 
 }  // namespace flyover::router

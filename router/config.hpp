@@ -26,6 +26,19 @@ struct ListenerConfig {
     std::uint32_t handshake_timeout_ms = 10000;
 };
 
+/// One event history rule of a realm: the events of `topic` (a pattern per `match`) that the realm keeps for
+/// wamp.subscription.get_events (realm::EventHistoryRule).
+struct EventHistoryConfig {
+    std::string topic;
+    MatchPolicy match = MatchPolicy::exact;
+    /// Events kept per topic.
+    std::size_t limit = 100;
+    /// Events older than this are dropped; 0 = no age limit.
+    std::uint32_t max_age_s = 0;
+    /// Topics kept for this rule (the one published to least recently is dropped first).
+    std::size_t max_topics = 1000;
+};
+
 struct RealmConfig {
     std::string name;
     bool anonymous_enabled = false;
@@ -36,6 +49,8 @@ struct RealmConfig {
     /// At most one session per authid in this realm at a time; a second HELLO with a live authid is refused.
     bool unique_authid = false;
     UriRule uri_rule = UriRule::loose;
+    /// Topics whose recent events the realm keeps (event history), first matching rule wins.
+    std::vector<EventHistoryConfig> event_history;
 };
 
 struct SessionLimits {

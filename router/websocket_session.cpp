@@ -11,6 +11,7 @@ WebSocketSession::WebSocketSession(beast::tcp_stream&& stream, Hub& hub, const L
     : ws_(std::move(stream)), hub_(hub), listener_(listener), codec_(codec), peer_address_(std::move(peer_address)) {}
 
 WebSocketSession::~WebSocketSession() {
+    release_authid();
     hub_.remove_session(this);
     if (session_id_) hub_.release_session_id(session_id_);
 }
@@ -148,9 +149,30 @@ void WebSocketSession::on_hello(Hello&& hello) {
         abort_session(uris::not_authorized, "realm \"" + hello.realm + "\" does not admit anonymous sessions");
         return;
     }
+    std::string authid;
+    if (host->config.anonymous_authid_from_hello) {
+        auto requested = get_string(hello.details, "authid");
+        if (!requested || !Hub::is_acceptable_authid(*requested)) {
+            abort_session(uris::not_authorized, "realm \"" + hello.realm +
+                                                    "\" needs HELLO.Details.authid (a nickname): 1 to 32 characters, "
+                                                    "no control characters");
+            return;
+        }
+        authid = *requested;
+    } else {
+        authid = hub_.new_anonymous_authid();
+    }
+    if (host->config.unique_authid) {
+        if (!hub_.claim_authid(host->config.name, authid)) {
+            log_info(describe() + ": refused: authid \"" + authid + "\" is in use in realm " + host->config.name);
+            abort_session(uris::authid_in_use, "authid \"" + authid + "\" is already in use in realm \"" + hello.realm + "\"");
+            return;
+        }
+        claimed_authid_realm_ = host->config.name;
+    }
     realm_ = host;
     session_id_ = hub_.new_session_id();
-    authid_ = hub_.new_anonymous_authid();
+    authid_ = std::move(authid);
 
     realm::SessionInfo info;
     info.id = session_id_;
@@ -198,12 +220,17 @@ void WebSocketSession::abort(std::string_view reason, std::string message) {
     });
 }
 
+void WebSocketSession::close(std::string_view reason, std::string message) {
+    net::post(ws_.get_executor(), [self = shared_from_this(), reason = std::string(reason), message = std::move(message)]() mutable {
+        self->say_goodbye(reason, std::move(message));
+    });
+}
+
 void WebSocketSession::shutdown() {
     net::post(ws_.get_executor(), [self = shared_from_this()] {
         if (self->closed_ || self->closing_) return;
         if (self->state_ == SessionState::established) {
-            self->send(Goodbye{Dict{{"message", "the router is shutting down"}}, std::string(uris::system_shutdown)});
-            self->state_ = SessionState::closing;  // the client's GOODBYE reply closes; the router's deadline too
+            self->say_goodbye(uris::system_shutdown, "the router is shutting down");
         } else {
             // No WAMP session yet (handshake or HELLO pending): nothing to say goodbye to.
             self->state_ = SessionState::closed;
@@ -212,10 +239,32 @@ void WebSocketSession::shutdown() {
     });
 }
 
+void WebSocketSession::say_goodbye(std::string_view reason, std::string message) {
+    if (closed_ || closing_ || close_when_flushed_ || state_ != SessionState::established) return;
+    Dict details;
+    if (!message.empty()) details.emplace("message", std::move(message));
+    send(Goodbye{std::move(details), std::string(reason)});
+    state_ = SessionState::closing;  // the client's GOODBYE reply closes (Verdict::goodbye_reply)
+    log_debug(describe() + ": GOODBYE " + std::string(reason) + " sent by the router");
+    goodbye_timer_ = std::make_unique<net::steady_timer>(ws_.get_executor(), goodbye_grace);
+    // A weak reference: the timer must not keep a session alive that has closed meanwhile.
+    goodbye_timer_->async_wait([weak = weak_from_this()](beast::error_code ec) {
+        auto self = weak.lock();
+        if (ec || !self || self->closed_ || self->state_ != SessionState::closing) return;
+        log_info(self->describe() + ": no GOODBYE reply within " + std::to_string(goodbye_grace.count()) +
+                 " ms, closing");
+        self->leave_realm();
+        self->state_ = SessionState::closed;
+        self->hard_close();
+    });
+}
+
 void WebSocketSession::send(Message m) { enqueue(make_shared_message(std::move(m))); }
 
 void WebSocketSession::enqueue(SharedMessage m) {
-    if (closed_ || close_when_flushed_) return;
+    // Nothing may follow the router's GOODBYE (spec); deliveries the realm posted before it learnt of the
+    // departure (meta events about other sessions leaving at shutdown, say) are dropped here.
+    if (closed_ || close_when_flushed_ || state_ == SessionState::closing) return;
     auto bytes = m->encoded(codec_);
     auto& limits = hub_.config().session_limits;
     if (queue_.size() + 1 > limits.write_queue_messages || queued_bytes_ + bytes->size() > limits.write_queue_bytes) {
@@ -292,7 +341,14 @@ void WebSocketSession::hard_close() {
     socket.close(ignored);
 }
 
+void WebSocketSession::release_authid() {
+    if (claimed_authid_realm_.empty()) return;
+    hub_.release_authid(claimed_authid_realm_, authid_);
+    claimed_authid_realm_.clear();
+}
+
 void WebSocketSession::leave_realm() {
+    release_authid();  // the nickname is free again as soon as its session is gone
     if (!realm_ || !session_id_ || state_ == SessionState::awaiting_hello) return;
     auto host = realm_;
     auto id = session_id_;

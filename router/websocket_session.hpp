@@ -1,7 +1,7 @@
 #pragma once
 // One WAMP session over one WebSocket connection: the read loop, the session state machine, the bounded
 // write queue, and the realm::Peer the realm delivers to. Thread affinity: everything runs on the
-// connection's strand; deliver/abort/shutdown may be called from any thread and post to it.
+// connection's strand; deliver/abort/close/shutdown may be called from any thread and post to it.
 
 #include <atomic>
 #include <deque>
@@ -28,6 +28,7 @@ public:
     // realm::Peer (called on the realm strand)
     void deliver(SharedMessage message) override;
     void abort(std::string_view reason, std::string message) override;
+    void close(std::string_view reason, std::string message) override;
 
     /// Router shutdown: GOODBYE wamp.close.system_shutdown, then close (called from any thread).
     void shutdown();
@@ -48,9 +49,14 @@ private:
     void abort_session(std::string_view reason, std::string message);
     void close_after_flush();
     void do_close();
+    /// GOODBYE `reason` (with `message` unless empty) from the router; the client's GOODBYE reply closes the
+    /// session, or goodbye_grace passing without one.
+    void say_goodbye(std::string_view reason, std::string message);
     /// Closes the TCP connection at once (slow consumer, shutdown deadline).
     void hard_close();
     void leave_realm();
+    /// Frees this session's authid in a unique-authid realm (idempotent).
+    void release_authid();
     std::string describe() const;
 
     websocket::stream<beast::tcp_stream> ws_;
@@ -63,6 +69,8 @@ private:
     SessionState state_ = SessionState::awaiting_hello;
     Id session_id_ = 0;
     std::string authid_;
+    /// The realm whose unique authid this session holds; empty when it holds none.
+    std::string claimed_authid_realm_;
     RealmHost* realm_ = nullptr;
 
     struct Outgoing {
@@ -74,6 +82,10 @@ private:
     bool close_when_flushed_ = false;
     bool closing_ = false;
     bool closed_ = false;
+    /// Runs while a router GOODBYE awaits its reply; allocated only then, so idle sessions do not pay for it.
+    std::unique_ptr<net::steady_timer> goodbye_timer_;
+    /// How long a client may take to answer the router's GOODBYE (the same as the router's shutdown grace).
+    static constexpr auto goodbye_grace = std::chrono::milliseconds(3000);
 
     // Back-pressure towards the realm: reading pauses while this many messages wait on the realm strand.
     static constexpr int max_pending_in_realm = 1024;

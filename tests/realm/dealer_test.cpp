@@ -79,11 +79,12 @@ TEST_CASE("the dealer announces exactly the features it implements", "[realm][de
     auto f = realm::Dealer::features();
     for (auto name : {"call_canceling", "call_timeout", "caller_identification", "pattern_based_registration",
                       "payload_passthru_mode", "progressive_call_invocations", "progressive_call_results",
-                      "registration_revocation", "shared_registration"}) {
+                      "registration_revocation", "shared_registration", "session_meta_api",
+                      "registration_meta_api", "testament_meta_api"}) {
         INFO(name);
         CHECK(get_bool(f, name, false));
     }
-    CHECK(f.size() == 9);
+    CHECK(f.size() == 12);
     auto router_roles = realm::Realm::router_roles();
     auto dealer = find(router_roles, "dealer");
     REQUIRE(dealer);

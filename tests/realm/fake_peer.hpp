@@ -18,6 +18,10 @@ public:
         aborts.emplace_back(reason);
         abort_messages.push_back(std::move(message));
     }
+    void close(std::string_view reason, std::string message) override {
+        closes.emplace_back(reason);
+        close_messages.push_back(std::move(message));
+    }
 
     /// The messages received so far, in order.
     std::vector<Message> messages() const {
@@ -42,11 +46,16 @@ public:
         delivered.clear();
         aborts.clear();
         abort_messages.clear();
+        closes.clear();
+        close_messages.clear();
     }
 
     std::vector<SharedMessage> delivered;
     std::vector<std::string> aborts;
     std::vector<std::string> abort_messages;
+    /// Peer::close calls (the router's GOODBYE, e.g. from wamp.session.kill): reasons and messages.
+    std::vector<std::string> closes;
+    std::vector<std::string> close_messages;
 };
 
 /// Joins a FakePeer to a realm as an anonymous session with the given id, authid and authrole.
