@@ -77,6 +77,15 @@ public:
         }
     }
 
+    void match_policy(const Value& v, const std::string& path, MatchPolicy& out) {
+        std::string match;
+        string(v, path, match);
+        if (match == "exact") out = MatchPolicy::exact;
+        else if (match == "prefix") out = MatchPolicy::prefix;
+        else if (match == "wildcard") out = MatchPolicy::wildcard;
+        else if (!failed()) fail(path, "expected \"exact\", \"prefix\" or \"wildcard\", got \"" + match + "\"");
+    }
+
     template <class T>
     void list(const Value& v, const std::string& path, std::vector<T>& out,
               const std::function<void(const Value&, const std::string&, T&)>& item) {
@@ -122,12 +131,7 @@ void read_event_history(Reader& r, const Value& v, const std::string& path, Even
                      r.string(val, p, h.topic, false);
                      has_topic = true;
                  } else if (key == "match") {
-                     std::string match;
-                     r.string(val, p, match);
-                     if (match == "exact") h.match = MatchPolicy::exact;
-                     else if (match == "prefix") h.match = MatchPolicy::prefix;
-                     else if (match == "wildcard") h.match = MatchPolicy::wildcard;
-                     else if (!r.failed()) r.fail(p, "expected \"exact\", \"prefix\" or \"wildcard\", got \"" + match + "\"");
+                     r.match_policy(val, p, h.match);
                  } else if (key == "limit") r.number(val, p, h.limit, 1, 1000000);
                  else if (key == "max_age_s") r.number(val, p, h.max_age_s, 0, 31536000);
                  else r.number(val, p, h.max_topics, 1, 1000000);
@@ -149,9 +153,50 @@ void check_event_history(Reader& r, const std::string& path, const RealmConfig& 
     }
 }
 
+void read_permission(Reader& r, const Value& v, const std::string& path, realm::Permission& perm, UriRule rule) {
+    bool has_uri = false;
+    r.object(v, path, {"uri", "match", "allow"}, [&](const std::string& key, const Value& val, const std::string& p) {
+        if (key == "uri") {
+            r.string(val, p, perm.uri);
+            has_uri = true;
+        } else if (key == "match") {
+            r.match_policy(val, p, perm.match);
+        } else {
+            r.object(val, p, {"call", "register", "publish", "subscribe"}, [&](const std::string& k, const Value& x, const std::string& q) {
+                r.boolean(x, q, k == "call" ? perm.call : k == "register" ? perm.reg : k == "publish" ? perm.publish : perm.subscribe);
+            });
+        }
+    });
+    if (r.failed()) return;
+    if (!has_uri) return r.fail(path, "missing required key \"uri\"");
+    // An empty prefix is the catch-all permission ("everything"); anything else must be a valid pattern.
+    bool catch_all = perm.uri.empty() && perm.match == MatchPolicy::prefix;
+    if (!catch_all && !is_valid_pattern(perm.uri, perm.match, rule))
+        r.fail(path + ".uri", "expected a valid URI pattern for match \"" +
+                                  std::string(perm.match == MatchPolicy::exact ? "exact" : perm.match == MatchPolicy::prefix ? "prefix" : "wildcard") +
+                                  "\", got \"" + perm.uri + "\"");
+}
+
+void read_role(Reader& r, const Value& v, const std::string& path, realm::RolePermissions& role, UriRule rule) {
+    bool named = false;
+    r.object(v, path, {"name", "permissions"}, [&](const std::string& key, const Value& val, const std::string& p) {
+        if (key == "name") {
+            r.string(val, p, role.role, false);
+            named = true;
+        } else {
+            r.list<realm::Permission>(val, p, role.permissions, [&](const Value& x, const std::string& q, realm::Permission& perm) {
+                read_permission(r, x, q, perm, rule);
+            });
+        }
+    });
+    if (!r.failed() && !named) r.fail(path, "missing required key \"name\"");
+}
+
 void read_realm(Reader& r, const Value& v, const std::string& path, RealmConfig& realm) {
     bool named = false;
-    r.object(v, path, {"name", "anonymous", "uri_check", "unique_authid", "event_history"}, [&](const std::string& key, const Value& val, const std::string& p) {
+    const Value* roles = nullptr;
+    std::string roles_path;
+    r.object(v, path, {"name", "anonymous", "uri_check", "unique_authid", "event_history", "roles"}, [&](const std::string& key, const Value& val, const std::string& p) {
         if (key == "name") {
             r.string(val, p, realm.name, false);
             if (!r.failed() && !is_valid_uri(realm.name)) r.fail(p, "expected a valid URI as realm name, got \"" + realm.name + "\"");
@@ -170,6 +215,9 @@ void read_realm(Reader& r, const Value& v, const std::string& path, RealmConfig&
             });
         } else if (key == "unique_authid") {
             r.boolean(val, p, realm.unique_authid);
+        } else if (key == "roles") {
+            roles = &val;  // read after uri_check, which the permissions' URIs are checked against
+            roles_path = p;
         } else if (key == "event_history") {
             r.list<EventHistoryConfig>(val, p, realm.event_history,
                                        [&](const Value& x, const std::string& q, EventHistoryConfig& h) {
@@ -184,6 +232,19 @@ void read_realm(Reader& r, const Value& v, const std::string& path, RealmConfig&
         }
     });
     if (!r.failed() && !named) r.fail(path, "missing required key \"name\"");
+    if (!r.failed() && roles) {
+        realm.roles.emplace();
+        r.list<realm::RolePermissions>(*roles, roles_path, *realm.roles, [&](const Value& x, const std::string& q, realm::RolePermissions& role) {
+            read_role(r, x, q, role, realm.uri_rule);
+        });
+        std::set<std::string> names;
+        for (std::size_t i = 0; i < realm.roles->size() && !r.failed(); ++i)
+            if (!names.insert((*realm.roles)[i].role).second)
+                r.fail(roles_path + "[" + std::to_string(i) + "].name", "role \"" + (*realm.roles)[i].role + "\" is defined twice");
+        // With roles, everything not allowed is denied: an anonymous role without permissions is a mistake.
+        if (!r.failed() && realm.anonymous_enabled && !names.count(realm.anonymous_role))
+            r.fail(path + ".anonymous.role", "role \"" + realm.anonymous_role + "\" is not in this realm's roles, so its sessions could do nothing");
+    }
     check_event_history(r, path, realm);
 }
 

@@ -4,9 +4,11 @@
 // Thread affinity: loaded once at start, then read-only.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "realm/role_permissions.hpp"
 #include "serializers/result.hpp"
 #include "serializers/uri.hpp"
 
@@ -51,6 +53,9 @@ struct RealmConfig {
     UriRule uri_rule = UriRule::loose;
     /// Topics whose recent events the realm keeps (event history), first matching rule wins.
     std::vector<EventHistoryConfig> event_history;
+    /// Per-role permissions. Absent: every session may do everything (the development default). Present:
+    /// deny by default, and each role may do only what its permissions allow.
+    std::optional<std::vector<realm::RolePermissions>> roles;
 };
 
 struct SessionLimits {

@@ -17,7 +17,7 @@ struct RealmHost {
 
     /// The realm's options from its config, with the router's wall clock for the meta API's timestamps.
     static realm::RealmOptions options(const RealmConfig& cfg) {
-        realm::RealmOptions o{cfg.name, cfg.uri_rule, realm::allow_all()};
+        realm::RealmOptions o{cfg.name, cfg.uri_rule, cfg.roles ? realm::make_role_authorizer(*cfg.roles) : realm::allow_all()};
         for (auto& h : cfg.event_history)
             o.event_history.push_back(
                 realm::EventHistoryRule{h.topic, h.match, h.limit, h.max_age_s * 1000ULL, h.max_topics});

@@ -99,6 +99,21 @@ TEST_CASE("load_config reads a file and reports a missing one", "[router][config
     REQUIRE_FALSE(missing.ok());
     CHECK(missing.error().message == "/nonexistent/flyover.json: cannot open the config file");
 
+    auto dir = std::filesystem::temp_directory_path() / ("flyover-config-dir-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir / "conf");
+    std::filesystem::create_directories(dir / "site");
+    auto write = [&](const std::string& json) {
+        std::ofstream(dir / "conf" / "f.json") << json;
+        return load_config((dir / "conf" / "f.json").string());
+    };
+    auto relative = write(R"({"listeners":[{"static_dir":"../site"}],"realms":[{"name":"r"}]})");
+    REQUIRE(relative.ok());
+    CHECK(relative->listeners[0].static_dir == (dir / "site").lexically_normal().string());
+    auto absent = write(R"({"listeners":[{"static_dir":"../nowhere"}],"realms":[{"name":"r"}]})");
+    REQUIRE_FALSE(absent.ok());
+    CHECK(absent.error().message.find("$.listeners[0].static_dir: expected an existing folder") != std::string::npos);
+    std::filesystem::remove_all(dir);
+
     std::string path = (std::filesystem::temp_directory_path() / ("flyover-config-" + std::to_string(::getpid()) + ".json")).string();
     {
         std::ofstream out(path);
@@ -113,12 +128,20 @@ TEST_CASE("load_config reads a file and reports a missing one", "[router][config
 TEST_CASE("the shipped conf/flyover.json is valid and serves realm1 and chat", "[router][config]") {
     auto c = load_config(FLYOVER_SOURCE_DIR "/conf/flyover.json");
     REQUIRE(c.ok());
+    CHECK(c->listeners[0].static_dir == FLYOVER_SOURCE_DIR "/examples/chat");
     CHECK(c->listeners[0].port == 8080);
     CHECK(c->listeners[0].websocket_path == "/ws");
     bool realm1 = false, chat = false;
     for (auto& r : c->realms) {
         if (r.name == "realm1") realm1 = r.anonymous_enabled;
-        if (r.name == "chat") chat = true;
+        if (r.name == "chat") {
+            chat = true;
+            // The chat page (examples/chat) reads each room's last messages from the event history.
+            REQUIRE(r.event_history.size() == 1);
+            CHECK(r.event_history[0].topic == "chat.room.");
+            CHECK(r.event_history[0].match == MatchPolicy::prefix);
+            CHECK(r.event_history[0].limit == 50);
+        }
     }
     CHECK(realm1);
     CHECK(chat);
@@ -138,4 +161,93 @@ TEST_CASE("anonymous authids can come from HELLO and be unique per realm", "[rou
               .find("$.realms[0].anonymous.authid: expected \"generated\" or \"from_hello\"") != std::string::npos);
     CHECK(error_of(R"({"listeners":[{}],"realms":[{"name":"r","unique_authid":1}]})").find("$.realms[0].unique_authid") !=
           std::string::npos);
+}
+
+TEST_CASE("event history rules are read with their defaults", "[router][config]") {
+    auto c = parse_config(R"({"listeners":[{}],"realms":[{"name":"chat","event_history":[
+        {"topic":"chat.room.","match":"prefix","limit":50},
+        {"topic":"com.example.log","max_age_s":60,"max_topics":1},
+        {"topic":"com..status","match":"wildcard"}]}]})",
+                          "test.json");
+    REQUIRE(c.ok());
+    auto& h = c->realms[0].event_history;
+    REQUIRE(h.size() == 3);
+    CHECK(h[0].topic == "chat.room.");
+    CHECK(h[0].match == MatchPolicy::prefix);
+    CHECK(h[0].limit == 50);
+    CHECK(h[0].max_age_s == 0);
+    CHECK(h[0].max_topics == 1000);
+    CHECK(h[1].match == MatchPolicy::exact);
+    CHECK(h[1].limit == 100);  // Crossbar's default
+    CHECK(h[1].max_age_s == 60);
+    CHECK(h[1].max_topics == 1);
+    CHECK(h[2].match == MatchPolicy::wildcard);
+    CHECK(parse_config(minimal, "test.json")->realms[0].event_history.empty());
+}
+
+TEST_CASE("event history config errors name the rule and the key", "[router][config]") {
+    auto realm = [](const std::string& history) {
+        return R"({"listeners":[{}],"realms":[{"name":"r","event_history":)" + history + "}]}";
+    };
+    CHECK(error_of(realm(R"({"topic":"a"})")).find("$.realms[0].event_history: expected a list") != std::string::npos);
+    CHECK(error_of(realm(R"([{"limit":5}])")).find("$.realms[0].event_history[0]: missing required key \"topic\"") !=
+          std::string::npos);
+    CHECK(error_of(realm(R"([{"topic":"a","lmit":5}])")).find("$.realms[0].event_history[0].lmit: unknown key") !=
+          std::string::npos);
+    CHECK(error_of(realm(R"([{"topic":"a","limit":0}])")).find("$.realms[0].event_history[0].limit: expected an integer") !=
+          std::string::npos);
+    CHECK(error_of(realm(R"([{"topic":"a","max_age_s":-1}])")).find("$.realms[0].event_history[0].max_age_s") !=
+          std::string::npos);
+    CHECK(error_of(realm(R"([{"topic":"a","max_topics":0}])")).find("$.realms[0].event_history[0].max_topics") !=
+          std::string::npos);
+    CHECK(error_of(realm(R"([{"topic":"a","match":"regex"}])"))
+              .find("$.realms[0].event_history[0].match: expected \"exact\", \"prefix\" or \"wildcard\"") !=
+          std::string::npos);
+    CHECK(error_of(realm(R"([{"topic":""}])")).find("$.realms[0].event_history[0].topic") != std::string::npos);
+    // A wildcard topic is not a valid exact URI; under strict URI rules upper case is not valid either.
+    CHECK(error_of(realm(R"([{"topic":"a..b"}])")).find("$.realms[0].event_history[0].topic: expected a valid URI") !=
+          std::string::npos);
+    CHECK(error_of(R"({"listeners":[{}],"realms":[{"name":"r","uri_check":"strict","event_history":[{"topic":"Chat.Room"}]}]})")
+              .find("$.realms[0].event_history[0].topic") != std::string::npos);
+    CHECK(error_of(realm(R"([{"topic":"a.b"},{"topic":"a.b","limit":3}])"))
+              .find("$.realms[0].event_history[1].topic: \"a.b\" with this match policy is listed twice") !=
+          std::string::npos);
+    CHECK(parse_config(realm(R"([{"topic":"a.b"},{"topic":"a.b","match":"prefix"}])"), "test.json").ok());
+}
+
+TEST_CASE("realm roles and permissions are read and checked", "[router][config]") {
+    auto c = parse_config(R"({"listeners":[{}],"realms":[{"name":"chat",
+        "anonymous":{"enabled":true,"role":"chatter"},
+        "roles":[{"name":"chatter","permissions":[
+            {"uri":"chat.","match":"prefix","allow":{"publish":true,"subscribe":true}},
+            {"uri":"wamp.session.list","allow":{"call":true}},
+            {"uri":"","match":"prefix","allow":{}}]},
+          {"name":"backend","permissions":[{"uri":"com..calc","match":"wildcard","allow":{"register":true}}]}]}]})",
+                          "test.json");
+    REQUIRE(c.ok());
+    REQUIRE(c->realms[0].roles);
+    auto& roles = *c->realms[0].roles;
+    REQUIRE(roles.size() == 2);
+    CHECK(roles[0].role == "chatter");
+    REQUIRE(roles[0].permissions.size() == 3);
+    CHECK(roles[0].permissions[0].match == MatchPolicy::prefix);
+    CHECK(roles[0].permissions[0].publish);
+    CHECK(roles[0].permissions[0].subscribe);
+    CHECK_FALSE(roles[0].permissions[0].call);
+    CHECK(roles[0].permissions[1].call);
+    CHECK(roles[1].permissions[0].reg);
+    CHECK_FALSE(parse_config(R"({"listeners":[{}],"realms":[{"name":"r"}]})", "t").value().realms[0].roles);
+
+    auto err = [](const char* realm) {
+        auto r = parse_config(std::string(R"({"listeners":[{}],"realms":[)") + realm + "]}", "test.json");
+        REQUIRE_FALSE(r.ok());
+        return r.error().message;
+    };
+    CHECK(err(R"({"name":"r","roles":[{"permissions":[]}]})").find("$.realms[0].roles[0]: missing required key \"name\"") != std::string::npos);
+    CHECK(err(R"({"name":"r","roles":[{"name":"a","permissions":[{"allow":{}}]}]})").find("$.realms[0].roles[0].permissions[0]: missing required key \"uri\"") != std::string::npos);
+    CHECK(err(R"({"name":"r","roles":[{"name":"a","permissions":[{"uri":"a..b"}]}]})").find("$.realms[0].roles[0].permissions[0].uri") != std::string::npos);
+    CHECK(err(R"({"name":"r","roles":[{"name":"a","permissions":[{"uri":"a","allow":{"kill":true}}]}]})").find("$.realms[0].roles[0].permissions[0].allow.kill: unknown key") != std::string::npos);
+    CHECK(err(R"({"name":"r","roles":[{"name":"a","permissions":[{"uri":"a","allow":{"call":1}}]}]})").find("allow.call: expected true or false") != std::string::npos);
+    CHECK(err(R"({"name":"r","roles":[{"name":"a","permissions":[]},{"name":"a","permissions":[]}]})").find("$.realms[0].roles[1].name: role \"a\" is defined twice") != std::string::npos);
+    CHECK(err(R"({"name":"r","anonymous":{"enabled":true,"role":"guest"},"roles":[{"name":"a","permissions":[]}]})").find("$.realms[0].anonymous.role: role \"guest\" is not in this realm's roles") != std::string::npos);
 }
