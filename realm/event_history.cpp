@@ -6,18 +6,6 @@
 namespace flyover::realm {
 namespace {
 
-bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
-
-/// Whether pattern (p, policy) matches the concrete URI `uri`.
-bool pattern_matches(std::string_view p, MatchPolicy policy, std::string_view uri) {
-    switch (policy) {
-    case MatchPolicy::exact: return p == uri;
-    case MatchPolicy::prefix: return starts_with(uri, p);
-    case MatchPolicy::wildcard: return wildcard_matches(p, uri);
-    }
-    return false;
-}
-
 std::vector<std::string_view> components(std::string_view uri) {
     std::vector<std::string_view> out;
     for (;;) {
@@ -36,14 +24,14 @@ bool prefix_meets_wildcard(std::string_view prefix, std::string_view pattern) {
     if (p.size() > w.size()) return false;
     for (std::size_t i = 0; i + 1 < p.size(); ++i)
         if (!w[i].empty() && w[i] != p[i]) return false;
-    return w[p.size() - 1].empty() || starts_with(w[p.size() - 1], p.back());
+    return w[p.size() - 1].empty() || w[p.size() - 1].starts_with(p.back());
 }
 
 /// Whether some concrete URI matches both patterns.
 bool patterns_overlap(std::string_view a, MatchPolicy pa, std::string_view b, MatchPolicy pb) {
     if (pa == MatchPolicy::exact) return pattern_matches(b, pb, a);
     if (pb == MatchPolicy::exact) return pattern_matches(a, pa, b);
-    if (pa == MatchPolicy::prefix && pb == MatchPolicy::prefix) return starts_with(a, b) || starts_with(b, a);
+    if (pa == MatchPolicy::prefix && pb == MatchPolicy::prefix) return a.starts_with(b) || b.starts_with(a);
     if (pa == MatchPolicy::prefix) return prefix_meets_wildcard(a, b);
     if (pb == MatchPolicy::prefix) return prefix_meets_wildcard(b, a);
     auto x = components(a);
@@ -157,7 +145,7 @@ std::vector<EventHistory::Found> EventHistory::query(std::string_view pattern, M
         }
         // Only topics beginning with the pattern's literal lead can match: a range of the ordered map.
         auto lead = match == MatchPolicy::prefix ? pattern : wildcard_lead(pattern);
-        for (auto it = r.topics.lower_bound(lead); it != r.topics.end() && starts_with(it->first, lead); ++it)
+        for (auto it = r.topics.lower_bound(lead); it != r.topics.end() && std::string_view(it->first).starts_with(lead); ++it)
             if (match == MatchPolicy::prefix || wildcard_matches(pattern, it->first)) take(r, it->first, it->second);
     }
     std::sort(out.begin(), out.end(), [](const Found& a, const Found& b) { return a.event->seq < b.event->seq; });

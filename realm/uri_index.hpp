@@ -38,6 +38,16 @@ inline bool wildcard_matches(std::string_view pattern, std::string_view uri) {
     }
 }
 
+/// Whether the single pattern (`pattern`, `policy`) matches the concrete `uri` (prefix: plain string prefix).
+inline bool pattern_matches(std::string_view pattern, MatchPolicy policy, std::string_view uri) {
+    switch (policy) {
+    case MatchPolicy::exact: return pattern == uri;
+    case MatchPolicy::prefix: return uri.substr(0, pattern.size()) == pattern;
+    case MatchPolicy::wildcard: return wildcard_matches(pattern, uri);
+    }
+    return false;
+}
+
 /// Maps (uri, match policy) -> T and answers which entries match a concrete URI.
 ///
 /// Matching follows the spec (advanced/pubsub_pattern_based_subscription.md) and Crossbar.io:

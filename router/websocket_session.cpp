@@ -190,15 +190,17 @@ void WebSocketSession::on_hello(Hello&& hello) {
                  {"authprovider", info.authprovider},
                  {"roles", realm::Realm::router_roles()},
                  {"x_router", "flyover/" FLYOVER_VERSION}};
-    // WELCOME is queued before the join is posted: the realm strand sees the join before any message this
-    // session sends after reading WELCOME, and nothing is delivered to the session before its WELCOME.
+    // The join is posted before WELCOME is written: once the client has read WELCOME, anyone (this client or
+    // another it talks to) may ask the realm about this session, so the realm must already know it. Nothing the
+    // realm sends this session can overtake the WELCOME: deliveries are posted to this strand, which is busy
+    // with this handler until the WELCOME is queued.
+    net::post(host->strand, [host, info, self = weak_from_this()]() mutable {
+        host->realm.join(std::move(info), std::weak_ptr<realm::Peer>(self.lock()));
+    });
     send(Welcome{session_id_, std::move(details)});
     state_ = SessionState::established;
     hub_.counters.sessions_joined++;
     log_debug(describe() + ": joined as " + info.authrole);
-    net::post(host->strand, [host, info = std::move(info), self = weak_from_this()]() mutable {
-        host->realm.join(std::move(info), std::weak_ptr<realm::Peer>(self.lock()));
-    });
 }
 
 void WebSocketSession::route(Message&& m) {

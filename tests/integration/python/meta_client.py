@@ -15,24 +15,16 @@ Usage: meta_client.py URL REALM SERIALIZER MODE [ARG]
 import asyncio
 import json
 import sys
-from urllib.parse import urlparse
 
-import txaio
+from wamp_runner import emit, run_session
 
-txaio.use_asyncio()
-
-from autobahn.asyncio.wamp import ApplicationSession  # noqa: E402
-from autobahn.asyncio.websocket import WampWebSocketClientFactory  # noqa: E402
-from autobahn.wamp.exception import ApplicationError  # noqa: E402
-from autobahn.wamp.serializer import JsonSerializer, MsgPackSerializer  # noqa: E402
-from autobahn.wamp.types import ComponentConfig, SubscribeOptions  # noqa: E402
+from autobahn.asyncio.wamp import ApplicationSession
+from autobahn.wamp.exception import ApplicationError
+from autobahn.wamp.types import SubscribeOptions
 
 TIMEOUT_S = 30
 MODES = ("watch", "victim", "testament", "history")
 
-
-def emit(**fields):
-    print(json.dumps(fields), flush=True)
 
 
 class Client(ApplicationSession):
@@ -97,19 +89,7 @@ class Client(ApplicationSession):
 
 
 async def main(url, realm, serializer_name, mode, arg=None):
-    loop = asyncio.get_running_loop()
-    done = loop.create_future()
-    serializer = {"json": JsonSerializer, "msgpack": MsgPackSerializer}[serializer_name]()
-    factory = WampWebSocketClientFactory(
-        lambda: Client(ComponentConfig(realm=realm), mode, arg, done), url=url, serializers=[serializer], loop=loop)
-    parsed = urlparse(url)
-    await loop.create_connection(factory, parsed.hostname, parsed.port)
-    try:
-        await asyncio.wait_for(done, TIMEOUT_S)
-    except asyncio.TimeoutError:
-        emit(event="error", error="timed out after {} s".format(TIMEOUT_S))
-        return 2
-    return 0
+    return await run_session(url, realm, serializer_name, lambda config, done: Client(config, mode, arg, done), TIMEOUT_S)
 
 
 if __name__ == "__main__":

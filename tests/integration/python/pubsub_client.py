@@ -11,34 +11,16 @@ Usage: pubsub_client.py URL REALM SERIALIZER MODE TOPIC [ARG]
 import asyncio
 import json
 import sys
-from urllib.parse import urlparse
 
-import txaio
+from wamp_runner import emit, plain, run_session
 
-txaio.use_asyncio()
-
-from autobahn.asyncio.wamp import ApplicationSession  # noqa: E402
-from autobahn.asyncio.websocket import WampWebSocketClientFactory  # noqa: E402
-from autobahn.wamp.exception import ApplicationError  # noqa: E402
-from autobahn.wamp.serializer import JsonSerializer, MsgPackSerializer  # noqa: E402
-from autobahn.wamp.types import ComponentConfig, PublishOptions, SubscribeOptions  # noqa: E402
+from autobahn.asyncio.wamp import ApplicationSession
+from autobahn.wamp.exception import ApplicationError
+from autobahn.wamp.types import PublishOptions, SubscribeOptions
 
 TIMEOUT_S = 30
 
 
-def emit(**fields):
-    print(json.dumps(fields), flush=True)
-
-
-def plain(value):
-    """JSON-printable form of a payload value: bytes become {"hex": ...}."""
-    if isinstance(value, (bytes, bytearray)):
-        return {"hex": bytes(value).hex()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    return value
 
 
 class Client(ApplicationSession):
@@ -88,19 +70,7 @@ class Client(ApplicationSession):
 
 
 async def main(url, realm, serializer_name, mode, topic, arg):
-    loop = asyncio.get_running_loop()
-    done = loop.create_future()
-    serializer = {"json": JsonSerializer, "msgpack": MsgPackSerializer}[serializer_name]()
-    factory = WampWebSocketClientFactory(
-        lambda: Client(ComponentConfig(realm=realm), mode, topic, arg, done), url=url, serializers=[serializer], loop=loop)
-    parsed = urlparse(url)
-    await loop.create_connection(factory, parsed.hostname, parsed.port)
-    try:
-        await asyncio.wait_for(done, TIMEOUT_S)
-    except asyncio.TimeoutError:
-        emit(event="error", error="timed out after {} s".format(TIMEOUT_S))
-        return 2
-    return 0
+    return await run_session(url, realm, serializer_name, lambda config, done: Client(config, mode, topic, arg, done), TIMEOUT_S)
 
 
 if __name__ == "__main__":

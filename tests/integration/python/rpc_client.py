@@ -13,33 +13,16 @@ Usage: rpc_client.py URL REALM SERIALIZER MODE PREFIX [ARG]
 import asyncio
 import json
 import sys
-from urllib.parse import urlparse
 
-import txaio
+from wamp_runner import emit, plain, run_session
 
-txaio.use_asyncio()
-
-from autobahn.asyncio.wamp import ApplicationSession  # noqa: E402
-from autobahn.asyncio.websocket import WampWebSocketClientFactory  # noqa: E402
-from autobahn.wamp.exception import ApplicationError  # noqa: E402
-from autobahn.wamp.serializer import JsonSerializer, MsgPackSerializer  # noqa: E402
-from autobahn.wamp.types import CallOptions, CallResult, ComponentConfig, RegisterOptions  # noqa: E402
+from autobahn.asyncio.wamp import ApplicationSession
+from autobahn.wamp.exception import ApplicationError
+from autobahn.wamp.types import CallOptions, CallResult, RegisterOptions
 
 TIMEOUT_S = 40
 
 
-def emit(**fields):
-    print(json.dumps(fields), flush=True)
-
-
-def plain(value):
-    if isinstance(value, (bytes, bytearray)):
-        return {"hex": bytes(value).hex()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    return value
 
 
 class Client(ApplicationSession):
@@ -119,19 +102,7 @@ class Client(ApplicationSession):
 
 
 async def main(url, realm, serializer_name, mode, prefix, arg=None):
-    loop = asyncio.get_running_loop()
-    done = loop.create_future()
-    serializer = {"json": JsonSerializer, "msgpack": MsgPackSerializer}[serializer_name]()
-    factory = WampWebSocketClientFactory(
-        lambda: Client(ComponentConfig(realm=realm), mode, prefix, arg, done), url=url, serializers=[serializer], loop=loop)
-    parsed = urlparse(url)
-    await loop.create_connection(factory, parsed.hostname, parsed.port)
-    try:
-        await asyncio.wait_for(done, TIMEOUT_S)
-    except asyncio.TimeoutError:
-        emit(event="error", error="timed out after {} s".format(TIMEOUT_S))
-        return 2
-    return 0
+    return await run_session(url, realm, serializer_name, lambda config, done: Client(config, mode, prefix, arg, done), TIMEOUT_S)
 
 
 if __name__ == "__main__":
