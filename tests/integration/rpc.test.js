@@ -274,6 +274,27 @@ describe('RPC features through raw WebSocket clients', () => {
     });
   }
 
+  test('registration revocation: force_reregister takes a procedure over and revokes the old callee', async () => {
+    const roles = { callee: { features: { registration_revocation: true } }, caller: {} };
+    const old = await rawSession('wamp.2.json', roles);
+    old.sendMsg([64, 1, {}, 'com.raw.takeover']);
+    const [, , oldReg] = (await old.next()).msg;
+    const fresh = await rawSession('wamp.2.msgpack', roles);
+    fresh.sendMsg([64, 1, { force_reregister: true }, 'com.raw.takeover']);
+    const registered = (await fresh.next()).msg;
+    assert.equal(registered[0], 65, JSON.stringify(registered));
+    const revoked = (await old.next()).msg;
+    assert.deepEqual([revoked[0], revoked[1], revoked[2].registration, revoked[2].reason],
+      [67, 0, oldReg, 'wamp.error.unregistered']);
+    const caller = await rawSession('wamp.2.json');
+    caller.sendMsg([48, 5, {}, 'com.raw.takeover']);
+    const inv = (await fresh.next()).msg;
+    assert.equal(inv[0], 68, 'the new callee is invoked');
+    fresh.sendMsg([70, inv[1], {}, ['new owner']]);
+    assert.deepEqual((await caller.next()).msg.slice(0, 4), [50, 5, {}, ['new owner']]);
+    for (const c of [old, fresh, caller]) c.ws.close();
+  });
+
   test('progressive call invocations stream CALLs into one invocation', async () => {
     const callee = await rawSession('wamp.2.json', CALLEE_ROLES);
     callee.sendMsg([64, 1, {}, 'com.raw.upload']);
