@@ -10,24 +10,14 @@ Prints one JSON object per line on stdout: {"event": "join", ...}, {"event": "le
 3 when the connection failed.
 """
 import asyncio
-import json
 import sys
-from urllib.parse import urlparse
 
-import txaio
+from wamp_runner import emit, run_session
 
-txaio.use_asyncio()
-
-from autobahn.asyncio.wamp import ApplicationSession  # noqa: E402
-from autobahn.asyncio.websocket import WampWebSocketClientFactory  # noqa: E402
-from autobahn.wamp.serializer import JsonSerializer, MsgPackSerializer  # noqa: E402
-from autobahn.wamp.types import ComponentConfig  # noqa: E402
+from autobahn.asyncio.wamp import ApplicationSession
 
 TIMEOUT_S = 15
 
-
-def emit(**fields):
-    print(json.dumps(fields), flush=True)
 
 
 class Client(ApplicationSession):
@@ -54,26 +44,7 @@ class Client(ApplicationSession):
 
 
 async def main(url, realm, serializer_name, mode):
-    loop = asyncio.get_running_loop()
-    disconnected = loop.create_future()
-    serializer = {"json": JsonSerializer, "msgpack": MsgPackSerializer}[serializer_name]()
-
-    def make_session():
-        return Client(ComponentConfig(realm=realm), mode, disconnected)
-
-    factory = WampWebSocketClientFactory(make_session, url=url, serializers=[serializer], loop=loop)
-    parsed = urlparse(url)
-    try:
-        await loop.create_connection(factory, parsed.hostname, parsed.port)
-    except OSError as e:
-        emit(event="error", error="connect failed: {}".format(e))
-        return 3
-    try:
-        await asyncio.wait_for(disconnected, TIMEOUT_S)
-    except asyncio.TimeoutError:
-        emit(event="error", error="timed out after {} s".format(TIMEOUT_S))
-        return 2
-    return 0
+    return await run_session(url, realm, serializer_name, lambda config, done: Client(config, mode, done), TIMEOUT_S)
 
 
 if __name__ == "__main__":
