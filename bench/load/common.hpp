@@ -56,6 +56,16 @@ struct Options {
 
 const Codec& codec_of(const Options& o);
 
+/// WebSocket options for one generator connection: the WAMP subprotocol (none against a raw baseline) and
+/// the codec's frame type.
+inline WsClient::Options ws_options(const Options& o, const Codec& codec, const std::string& path) {
+    WsClient::Options w;
+    w.path = path;
+    w.subprotocol = o.raw ? "" : std::string(codec.subprotocol());
+    w.binary = codec.binary();
+    return w;
+}
+
 /// One line of `key=value` facts, printed as JSON for bench/run and as text for people.
 class Report {
 public:

@@ -43,7 +43,7 @@ public:
             io_, o_, ep_, o_.subscribers,
             [self](int i) {
                 Opener::Spec s;
-                s.ws = self->ws_options(self->o_.raw ? "/sub" : self->o_.path);
+                s.ws = ws_options(self->o_, self->codec_, self->o_.raw ? "/sub" : self->o_.path);
                 if (self->slow_ && i == 0) s.ws.receive_buffer = self->o_.slow_rcvbuf;
                 s.setup.push_back(self->codec_.encode(Subscribe{1, {}, topic}));
                 return s;
@@ -85,14 +85,6 @@ private:
         bool ended = false;
     };
 
-    WsClient::Options ws_options(const std::string& path) const {
-        WsClient::Options w;
-        w.path = path;
-        w.subprotocol = o_.raw ? "" : std::string(codec_.subprotocol());
-        w.binary = codec_.binary();
-        return w;
-    }
-
     void open_publishers() {
         auto self = shared_from_this();
         pubs_.resize(o_.publishers);
@@ -100,7 +92,7 @@ private:
             io_, o_, ep_, o_.publishers,
             [self](int) {
                 Opener::Spec s;
-                s.ws = self->ws_options(self->o_.raw ? "/pub" : self->o_.path);
+                s.ws = ws_options(self->o_, self->codec_, self->o_.raw ? "/pub" : self->o_.path);
                 return s;
             },
             [self](int i, std::shared_ptr<WsClient> ws) { self->pubs_[i].ws = ws; },

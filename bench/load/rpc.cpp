@@ -34,7 +34,7 @@ public:
             io_, o_, ep_, callees,
             [self](int) {
                 Opener::Spec s;
-                s.ws = self->ws_options(self->o_.raw ? "/callee" : self->o_.path);
+                s.ws = ws_options(self->o_, self->codec_, self->o_.raw ? "/callee" : self->o_.path);
                 {
                     Dict options;
                     if (self->o_.callees > 1) options.emplace("invoke", "roundrobin");
@@ -57,14 +57,6 @@ private:
         int outstanding = 0;
     };
 
-    WsClient::Options ws_options(const std::string& path) const {
-        WsClient::Options w;
-        w.path = path;
-        w.subprotocol = o_.raw ? "" : std::string(codec_.subprotocol());
-        w.binary = codec_.binary();
-        return w;
-    }
-
     void open_callers() {
         auto self = shared_from_this();
         callers_.resize(o_.callers);
@@ -72,7 +64,7 @@ private:
             io_, o_, ep_, o_.callers,
             [self](int) {
                 Opener::Spec s;
-                s.ws = self->ws_options(self->o_.raw ? (self->echo_ ? "/echo" : "/caller") : self->o_.path);
+                s.ws = ws_options(self->o_, self->codec_, self->o_.raw ? (self->echo_ ? "/echo" : "/caller") : self->o_.path);
                 return s;
             },
             [self](int i, std::shared_ptr<WsClient> ws) { self->callers_[i].ws = ws; },
