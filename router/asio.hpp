@@ -15,4 +15,9 @@ namespace http = boost::beast::http;
 namespace websocket = boost::beast::websocket;
 using tcp = boost::asio::ip::tcp;
 using Strand = net::strand<net::io_context::executor_type>;
+// Sockets, streams and timers carry the concrete strand type: Asio's type-erased any_io_executor allocates
+// on every copy, and Beast's composed operations copy it several times per operation (bench/RESULTS.md).
+using Socket = net::basic_stream_socket<tcp, Strand>;
+using HttpStream = beast::basic_stream<tcp, Strand>;
+using Timer = net::basic_waitable_timer<std::chrono::steady_clock, net::wait_traits<std::chrono::steady_clock>, Strand>;
 }  // namespace flyover::router

@@ -5,6 +5,7 @@
 #include "router/log.hpp"
 #include "router/static_files.hpp"
 #include "router/websocket_session.hpp"
+#include "router/ws_handshake.hpp"
 
 namespace flyover::router {
 namespace {
@@ -43,7 +44,7 @@ http::response<http::string_body> text_response(const http::request<http::string
 
 }  // namespace
 
-HttpSession::HttpSession(tcp::socket&& socket, Hub& hub, const ListenerConfig& listener)
+HttpSession::HttpSession(Socket&& socket, Hub& hub, const ListenerConfig& listener)
     : stream_(std::move(socket)), hub_(hub), listener_(listener) {
     beast::error_code ec;
     auto ep = stream_.socket().remote_endpoint(ec);
@@ -101,9 +102,35 @@ void HttpSession::upgrade(http::request<http::string_body>&& req) {
         res.keep_alive(false);
         return write(std::move(res));
     }
+    bool wrong_version = false;
+    if (auto problem = websocket_handshake_problem(req, &wrong_version)) {
+        log_info(peer_address_ + ": WebSocket refused: " + *problem);
+        auto res = text_response(req, wrong_version ? http::status::upgrade_required : http::status::bad_request, *problem + "\n");
+        if (wrong_version) res.set(http::field::sec_websocket_version, "13");
+        res.keep_alive(false);
+        return write(std::move(res));
+    }
     std::string peer = peer_address_;
     if (auto fwd = req.find("X-Forwarded-For"); fwd != req.end()) peer += " (forwarded for " + std::string(fwd->value()) + ")";
-    std::make_shared<WebSocketSession>(std::move(stream_), hub_, listener_, *codec, std::move(peer))->run(std::move(req));
+    auto res = std::make_shared<http::response<http::empty_body>>(websocket_accept_response(req, codec->subprotocol()));
+    response_ = res;
+    http::async_write(stream_, *res,
+                      beast::bind_front_handler(&HttpSession::on_upgraded, shared_from_this(), codec, std::move(peer)));
+}
+
+void HttpSession::on_upgraded(const Codec* codec, std::string peer, beast::error_code ec, std::size_t) {
+    response_.reset();
+    if (ec) {
+        log_info(peer_address_ + ": WebSocket handshake failed: " + ec.message());
+        return;
+    }
+    // From here the connection speaks WebSocket frames; bytes the client sent after its upgrade request
+    // (already in our buffer) are its first frames.
+    stream_.expires_never();
+    auto early = buffer_.data();
+    std::string early_bytes(static_cast<const char*>(early.data()), early.size());
+    std::make_shared<WebSocketSession>(stream_.release_socket(), hub_, listener_, *codec, std::move(peer))
+        ->run(early_bytes);
 }
 
 void HttpSession::serve(http::request<http::string_body>&& req) {

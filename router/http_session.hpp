@@ -7,24 +7,26 @@
 
 #include "router/asio.hpp"
 #include "router/hub.hpp"
+#include "serializers/codec.hpp"
 
 namespace flyover::router {
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
 public:
-    HttpSession(tcp::socket&& socket, Hub& hub, const ListenerConfig& listener);
+    HttpSession(Socket&& socket, Hub& hub, const ListenerConfig& listener);
     void run();
 
 private:
     void do_read();
     void on_read(beast::error_code ec, std::size_t bytes);
     void upgrade(http::request<http::string_body>&& req);
+    void on_upgraded(const Codec* codec, std::string peer, beast::error_code ec, std::size_t bytes);
     void serve(http::request<http::string_body>&& req);
     template <class Response>
     void write(Response&& res);
     void on_write(bool keep_alive, beast::error_code ec, std::size_t bytes);
 
-    beast::tcp_stream stream_;
+    HttpStream stream_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
     Hub& hub_;

@@ -41,7 +41,7 @@ void Listener::do_accept() {
                            beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
 }
 
-void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
+void Listener::on_accept(beast::error_code ec, Socket socket) {
     if (ec) {
         if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
         log_warn("accept failed: " + ec.message());  // e.g. out of file descriptors: keep serving the rest

@@ -1,14 +1,22 @@
 #include "router/websocket_session.hpp"
 
+#include <algorithm>
+#include <cstring>
+
 #include "router/log.hpp"
 #include "serializers/error_uris.hpp"
 #include "serializers/uri.hpp"
 
 namespace flyover::router {
 
-WebSocketSession::WebSocketSession(beast::tcp_stream&& stream, Hub& hub, const ListenerConfig& listener,
-                                   const Codec& codec, std::string peer_address)
-    : ws_(std::move(stream)), hub_(hub), listener_(listener), codec_(codec), peer_address_(std::move(peer_address)) {}
+WebSocketSession::WebSocketSession(Socket&& socket, Hub& hub, const ListenerConfig& listener, const Codec& codec,
+                                   std::string peer_address)
+    : socket_(std::move(socket)),
+      hub_(hub),
+      listener_(listener),
+      codec_(codec),
+      peer_address_(std::move(peer_address)),
+      parser_(listener.max_message_size) {}
 
 WebSocketSession::~WebSocketSession() {
     release_authid();
@@ -26,81 +34,174 @@ std::string WebSocketSession::describe() const {
     return d;
 }
 
-void WebSocketSession::run(http::request<http::string_body> upgrade) {
-    if (!hub_.add_session(shared_from_this())) return;  // shutting down: drop the connection
-    // The HTTP layer's deadline covered the upgrade request; from here Beast's WebSocket timeouts apply.
-    beast::get_lowest_layer(ws_).expires_never();
-    websocket::stream_base::timeout timeouts{};
-    timeouts.handshake_timeout = std::chrono::milliseconds(listener_.handshake_timeout_ms);
+void WebSocketSession::run(std::string_view early_bytes) {
+    if (!hub_.add_session(shared_from_this())) return hard_close();  // shutting down: drop the connection
+    // Small frames must not wait for the client's delayed ACK (Nagle): queued frames are coalesced into one
+    // write instead, so NODELAY does not multiply the segments.
+    beast::error_code ignored;
+    socket_.set_option(tcp::no_delay(true), ignored);
+    rcap_ = std::max(idle_read_buffer, early_bytes.size());
+    rbuf_ = std::make_unique<char[]>(rcap_);
+    std::memcpy(rbuf_.get(), early_bytes.data(), early_bytes.size());
+    rend_ = early_bytes.size();
+    last_input_ = std::chrono::steady_clock::now();
     if (listener_.ping_interval_ms > 0) {
-        // Beast pings after half the idle time without traffic and closes when nothing arrives for all of it;
-        // so a silent peer is pinged and then has ping_timeout_ms (at least) to show it is alive.
-        timeouts.idle_timeout =
-            std::chrono::milliseconds(std::uint64_t(listener_.ping_interval_ms) + listener_.ping_timeout_ms);
-        timeouts.keep_alive_pings = true;
-    } else {
-        timeouts.idle_timeout = websocket::stream_base::none();
-        timeouts.keep_alive_pings = false;
-    }
-    ws_.set_option(timeouts);
-    ws_.read_message_max(listener_.max_message_size);
-    ws_.binary(codec_.binary());
-    std::string protocol(codec_.subprotocol());
-    ws_.set_option(websocket::stream_base::decorator([protocol](websocket::response_type& res) {
-        res.set(http::field::server, "flyover/" FLYOVER_VERSION);
-        res.set(http::field::sec_websocket_protocol, protocol);
-    }));
-    ws_.async_accept(upgrade, beast::bind_front_handler(&WebSocketSession::on_accept, shared_from_this()));
-}
-
-void WebSocketSession::on_accept(beast::error_code ec) {
-    if (ec) {
-        log_info(describe() + ": WebSocket handshake failed: " + ec.message());
-        return;
+        keepalive_timer_ = std::make_unique<Timer>(socket_.get_executor());
+        arm_keepalive(std::chrono::milliseconds(listener_.ping_interval_ms));
     }
     log_debug(describe() + ": connected with " + std::string(codec_.subprotocol()));
-    do_read();
+    net::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->process_input(); });
 }
 
 void WebSocketSession::do_read() {
-    ws_.async_read(buffer_, beast::bind_front_handler(&WebSocketSession::on_read, shared_from_this()));
+    socket_.async_read_some(net::buffer(rbuf_.get() + rend_, rcap_ - rend_),
+                            beast::bind_front_handler(&WebSocketSession::on_read, shared_from_this()));
 }
 
-void WebSocketSession::on_read(beast::error_code ec, std::size_t) {
+void WebSocketSession::on_read(beast::error_code ec, std::size_t bytes) {
+    if (ec == net::error::operation_aborted && shrink_read_buffer_ && !closed_) {
+        prepare_read_buffer();  // the keep-alive cancelled this read to shrink the buffer
+        return do_read();
+    }
     if (ec) {
-        if (ec == websocket::error::message_too_big) {
-            log_warn(describe() + ": closed: a message exceeded max_message_size (" +
-                     std::to_string(listener_.max_message_size) + " bytes)");
-        } else if (ec != websocket::error::closed && ec != net::error::operation_aborted && ec != net::error::eof) {
+        if (ec != net::error::operation_aborted && ec != net::error::eof && !closed_ && !close_sent_)
             log_info(describe() + ": connection lost: " + ec.message());
-        }
-        closed_ = true;
         leave_realm();
+        hard_close();
         return;
     }
-    if (state_ == SessionState::closed) return;
-    if (ws_.got_binary() != codec_.binary()) {
-        buffer_.consume(buffer_.size());
-        abort_session(uris::protocol_violation, std::string(ws_.got_binary() ? "binary" : "text") +
-                                                    " frame on a " + std::string(codec_.subprotocol()) + " session");
-        return;
+    rend_ += bytes;
+    last_input_ = std::chrono::steady_clock::now();
+    pinged_ = false;
+    // A read that filled the buffer suggests a burst: read more at once next time.
+    if (rend_ == rcap_ && rcap_ < burst_read_buffer && rbegin_ == 0) {
+        auto bigger = std::make_unique<char[]>(std::min(rcap_ * 4, burst_read_buffer));
+        std::memcpy(bigger.get(), rbuf_.get(), rend_);
+        rbuf_ = std::move(bigger);
+        rcap_ = std::min(rcap_ * 4, burst_read_buffer);
     }
-    auto data = buffer_.data();
-    std::string_view bytes(static_cast<const char*>(data.data()), data.size());
-    auto decoded = codec_.decode_message(bytes, DecodeLimits{listener_.max_message_size, 64});
-    buffer_.consume(buffer_.size());
-    if (!decoded) {
-        abort_session(uris::protocol_violation, decoded.error().message);
-        return;
+    process_input();
+}
+
+void WebSocketSession::process_input() {
+    while (!closed_) {
+        // Pause reading while the realm is behind on this session's messages (a flood costs bounded memory);
+        // the realm strand resumes us (see route()).
+        if (pending_in_realm_.load() >= max_pending_in_realm) {
+            read_paused_.store(true);
+            if (pending_in_realm_.load() >= max_pending_in_realm || !read_paused_.exchange(false)) return;
+        }
+        std::size_t consumed = 0;
+        auto frame = parser_.next(rbuf_.get() + rbegin_, rend_ - rbegin_, consumed);
+        rbegin_ += consumed;
+        if (frame.kind == ws::FrameEvent::Kind::need_more) break;
+        on_frame(frame);
     }
-    on_message(std::move(decoded).value());
-    if (state_ == SessionState::closed || closing_) return;
-    // Pause reading while the realm is behind on this session's messages (a flood costs bounded memory).
-    if (pending_in_realm_.load() >= max_pending_in_realm) {
-        read_paused_.store(true);
-        if (pending_in_realm_.load() >= max_pending_in_realm || !read_paused_.exchange(false)) return;
-    }
+    if (closed_) return;
+    prepare_read_buffer();
     do_read();
+}
+
+void WebSocketSession::prepare_read_buffer() {
+    if (rbegin_ == rend_) rbegin_ = rend_ = 0;
+    if (shrink_read_buffer_) {
+        shrink_read_buffer_ = false;
+        if (rend_ == 0 && rcap_ > idle_read_buffer) {
+            rbuf_ = std::make_unique<char[]>(idle_read_buffer);
+            rcap_ = idle_read_buffer;
+        }
+    }
+    std::size_t wanted = parser_.bytes_wanted();
+    if (rbegin_ > 0 && (rcap_ - rbegin_ < wanted || rcap_ - rend_ < 512)) {
+        std::memmove(rbuf_.get(), rbuf_.get() + rbegin_, rend_ - rbegin_);
+        rend_ -= rbegin_;
+        rbegin_ = 0;
+    }
+    if (rcap_ < wanted) {  // bounded: the parser refuses frames above max_message_size
+        auto bigger = std::make_unique<char[]>(wanted);
+        std::memcpy(bigger.get(), rbuf_.get(), rend_);
+        rbuf_ = std::move(bigger);
+        rcap_ = wanted;
+    }
+}
+
+void WebSocketSession::on_frame(const ws::FrameEvent& frame) {
+    using Kind = ws::FrameEvent::Kind;
+    switch (frame.kind) {
+    case Kind::need_more: break;
+    case Kind::ping:
+        if (!close_sent_) queue_frame(ws::Opcode::pong, std::make_shared<const std::string>(frame.payload));
+        do_write();
+        break;
+    case Kind::pong: break;  // any input counts as a sign of life (on_read)
+    case Kind::close:
+        close_received_ = true;
+        leave_realm();
+        state_ = SessionState::closed;
+        if (close_sent_) return hard_close();  // the reply to ours: the server closes TCP first (RFC 6455 7.1.1)
+        // Echo the peer's code, as Beast and browsers do; the connection closes once the reply is written.
+        send_close(frame.close_code == 1005 ? ws::close_code::normal : frame.close_code, {});
+        break;
+    case Kind::error:
+        hub_.counters.protocol_violations++;
+        log_warn(describe() + ": closed with WebSocket code " + std::to_string(frame.close_code) + ": " +
+                 std::string(frame.payload));
+        rbegin_ = rend_ = 0;  // the rest of the stream cannot be parsed; wait for the peer to close
+        leave_realm();
+        state_ = SessionState::closed;
+        send_close(frame.close_code, frame.payload);
+        break;
+    case Kind::message: {
+        if (state_ == SessionState::closed || close_sent_) return;  // crossing our close: dropped
+        bool binary = frame.opcode == ws::Opcode::binary;
+        if (binary != codec_.binary()) {
+            abort_session(uris::protocol_violation, std::string(binary ? "binary" : "text") + " frame on a " +
+                                                        std::string(codec_.subprotocol()) + " session");
+            return;
+        }
+        auto decoded = codec_.decode_message(frame.payload, DecodeLimits{listener_.max_message_size, 64});
+        if (!decoded) {
+            abort_session(uris::protocol_violation, decoded.error().message);
+            return;
+        }
+        on_message(std::move(decoded).value());
+        break;
+    }
+    }
+}
+
+void WebSocketSession::arm_keepalive(std::chrono::milliseconds after) {
+    keepalive_timer_->expires_after(after);
+    keepalive_timer_->async_wait(beast::bind_front_handler(&WebSocketSession::on_keepalive, shared_from_this()));
+}
+
+void WebSocketSession::on_keepalive(beast::error_code ec) {
+    if (ec || closed_) return;
+    auto interval = std::chrono::milliseconds(listener_.ping_interval_ms);
+    auto silent = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - last_input_);
+    if (silent < interval) {
+        // Idle sessions give back the memory a burst or a large message took. The pending read uses the
+        // buffer, so it is cancelled (no data is lost: it stays in the kernel) and restarted on a small one.
+        if (silent >= interval / 2) {
+            parser_.shrink();
+            if (rbegin_ == rend_ && rcap_ > idle_read_buffer && !writing_ && !close_sent_) {
+                shrink_read_buffer_ = true;
+                beast::error_code ignored;
+                socket_.cancel(ignored);
+            }
+        }
+        return arm_keepalive(interval - silent);
+    }
+    if (!pinged_) {
+        pinged_ = true;
+        if (!close_sent_) queue_frame(ws::Opcode::ping, std::make_shared<const std::string>());
+        do_write();
+        return arm_keepalive(std::chrono::milliseconds(listener_.ping_timeout_ms));
+    }
+    log_info(describe() + ": no answer to a keep-alive ping within " + std::to_string(listener_.ping_timeout_ms) +
+             " ms; closed");
+    leave_realm();
+    hard_close();
 }
 
 void WebSocketSession::on_message(Message&& m) {
@@ -208,107 +309,149 @@ void WebSocketSession::route(Message&& m) {
     net::post(realm_->strand, [self = shared_from_this(), host = realm_, id = session_id_, m = std::move(m)]() mutable {
         host->realm.handle(id, std::move(m));
         if (self->pending_in_realm_.fetch_sub(1) - 1 < max_pending_in_realm && self->read_paused_.exchange(false))
-            net::post(self->ws_.get_executor(), [self] { self->do_read(); });
+            net::post(self->socket_.get_executor(), [self] { self->process_input(); });
     });
 }
 
 void WebSocketSession::deliver(SharedMessage message) {
-    net::post(ws_.get_executor(), [self = shared_from_this(), m = std::move(message)]() mutable { self->enqueue(std::move(m)); });
+    // One post per batch, not per message: whatever the realm delivers while this strand is busy is written
+    // with one gather write.
+    bool first;
+    {
+        std::lock_guard lock(inbox_mutex_);
+        first = inbox_.empty();
+        inbox_.push_back(std::move(message));
+    }
+    if (first) net::post(socket_.get_executor(), [self = shared_from_this()] { self->drain_inbox(); });
+}
+
+void WebSocketSession::drain_inbox() {
+    {
+        std::lock_guard lock(inbox_mutex_);
+        inbox_.swap(draining_);
+    }
+    for (auto& m : draining_)
+        if (!enqueue(m)) break;
+    draining_.clear();
+    do_write();
 }
 
 void WebSocketSession::abort(std::string_view reason, std::string message) {
-    net::post(ws_.get_executor(), [self = shared_from_this(), reason = std::string(reason), message = std::move(message)]() mutable {
+    net::post(socket_.get_executor(), [self = shared_from_this(), reason = std::string(reason), message = std::move(message)]() mutable {
         self->abort_session(reason, std::move(message));
     });
 }
 
 void WebSocketSession::close(std::string_view reason, std::string message) {
-    net::post(ws_.get_executor(), [self = shared_from_this(), reason = std::string(reason), message = std::move(message)]() mutable {
+    net::post(socket_.get_executor(), [self = shared_from_this(), reason = std::string(reason), message = std::move(message)]() mutable {
         self->say_goodbye(reason, std::move(message));
     });
 }
 
 void WebSocketSession::shutdown() {
-    net::post(ws_.get_executor(), [self = shared_from_this()] {
-        if (self->closed_ || self->closing_) return;
+    net::post(socket_.get_executor(), [self = shared_from_this()] {
+        if (self->closed_ || self->close_sent_) return;
         if (self->state_ == SessionState::established) {
             self->say_goodbye(uris::system_shutdown, "the router is shutting down");
         } else {
-            // No WAMP session yet (handshake or HELLO pending): nothing to say goodbye to.
+            // No WAMP session yet (HELLO pending): nothing to say goodbye to.
             self->state_ = SessionState::closed;
-            self->hard_close();
+            self->send_close(ws::close_code::going_away, "the router is shutting down");
         }
     });
 }
 
+template <class F>
+void WebSocketSession::set_deadline(std::chrono::milliseconds after, F on_expiry) {
+    if (!deadline_timer_) deadline_timer_ = std::make_unique<Timer>(socket_.get_executor());
+    deadline_timer_->expires_after(after);  // cancels the previous deadline
+    // A weak reference: the timer must not keep a session alive that has closed meanwhile.
+    deadline_timer_->async_wait([weak = weak_from_this(), on_expiry](beast::error_code ec) {
+        auto self = weak.lock();
+        if (ec || !self || self->closed_) return;
+        on_expiry(*self);
+    });
+}
+
 void WebSocketSession::say_goodbye(std::string_view reason, std::string message) {
-    if (closed_ || closing_ || close_when_flushed_ || state_ != SessionState::established) return;
+    if (closed_ || close_sent_ || state_ != SessionState::established) return;
     Dict details;
     if (!message.empty()) details.emplace("message", std::move(message));
     send(Goodbye{std::move(details), std::string(reason)});
     state_ = SessionState::closing;  // the client's GOODBYE reply closes (Verdict::goodbye_reply)
     log_debug(describe() + ": GOODBYE " + std::string(reason) + " sent by the router");
-    goodbye_timer_ = std::make_unique<net::steady_timer>(ws_.get_executor(), goodbye_grace);
-    // A weak reference: the timer must not keep a session alive that has closed meanwhile.
-    goodbye_timer_->async_wait([weak = weak_from_this()](beast::error_code ec) {
-        auto self = weak.lock();
-        if (ec || !self || self->closed_ || self->state_ != SessionState::closing) return;
-        log_info(self->describe() + ": no GOODBYE reply within " + std::to_string(goodbye_grace.count()) +
-                 " ms, closing");
-        self->leave_realm();
-        self->state_ = SessionState::closed;
-        self->hard_close();
+    set_deadline(goodbye_grace, [](WebSocketSession& self) {
+        if (self.state_ != SessionState::closing) return;
+        log_info(self.describe() + ": no GOODBYE reply within " + std::to_string(goodbye_grace.count()) + " ms, closing");
+        self.leave_realm();
+        self.state_ = SessionState::closed;
+        self.hard_close();
     });
 }
 
-void WebSocketSession::send(Message m) { enqueue(make_shared_message(std::move(m))); }
+void WebSocketSession::send(Message m) {
+    if (enqueue(make_shared_message(std::move(m)))) do_write();
+}
 
-void WebSocketSession::enqueue(SharedMessage m) {
+bool WebSocketSession::enqueue(const SharedMessage& m) {
     // Nothing may follow the router's GOODBYE (spec); deliveries the realm posted before it learnt of the
     // departure (meta events about other sessions leaving at shutdown, say) are dropped here.
-    if (closed_ || close_when_flushed_ || state_ == SessionState::closing) return;
+    if (closed_ || close_sent_ || state_ == SessionState::closing) return false;
     auto bytes = m->encoded(codec_);
     auto& limits = hub_.config().session_limits;
-    if (queue_.size() + 1 > limits.write_queue_messages || queued_bytes_ + bytes->size() > limits.write_queue_bytes) {
+    std::size_t messages = queued_.size() + in_flight_.size();
+    if (messages + 1 > limits.write_queue_messages ||
+        queued_bytes_ + in_flight_bytes_ + bytes->size() > limits.write_queue_bytes) {
         hub_.counters.slow_consumers++;
-        log_warn(describe() + ": closed as a slow consumer: " + std::to_string(queue_.size()) + " messages / " +
-                 std::to_string(queued_bytes_) + " bytes waiting (limits " + std::to_string(limits.write_queue_messages) +
-                 " / " + std::to_string(limits.write_queue_bytes) + ")");
+        log_warn(describe() + ": closed as a slow consumer: " + std::to_string(messages) + " messages / " +
+                 std::to_string(queued_bytes_ + in_flight_bytes_) + " bytes waiting (limits " +
+                 std::to_string(limits.write_queue_messages) + " / " + std::to_string(limits.write_queue_bytes) + ")");
         leave_realm();
         hard_close();
-        return;
+        return false;
     }
-    queued_bytes_ += bytes->size();
-    queue_.push_back({std::move(bytes)});
-    if (!writing_) do_write();
+    queue_frame(codec_.binary() ? ws::Opcode::binary : ws::Opcode::text, std::move(bytes));
+    return true;
+}
+
+void WebSocketSession::queue_frame(ws::Opcode opcode, std::shared_ptr<const std::string> payload) {
+    Frame& f = queued_.emplace_back();
+    f.header_size = static_cast<std::uint8_t>(ws::write_frame_header(f.header, opcode, payload->size()));
+    queued_bytes_ += payload->size();
+    f.payload = std::move(payload);
 }
 
 void WebSocketSession::do_write() {
+    if (writing_ || closed_ || queued_.empty()) return;
     writing_ = true;
-    ws_.async_write(net::buffer(*queue_.front().bytes),
-                    beast::bind_front_handler(&WebSocketSession::on_write, shared_from_this()));
+    in_flight_.swap(queued_);
+    in_flight_bytes_ = queued_bytes_;
+    queued_bytes_ = 0;
+    gather_.clear();
+    for (auto& f : in_flight_) {
+        gather_.emplace_back(f.header, f.header_size);
+        if (!f.payload->empty()) gather_.emplace_back(f.payload->data(), f.payload->size());
+    }
+    net::async_write(socket_, gather_, beast::bind_front_handler(&WebSocketSession::on_write, shared_from_this()));
 }
 
 void WebSocketSession::on_write(beast::error_code ec, std::size_t) {
     writing_ = false;
+    in_flight_.clear();
+    in_flight_bytes_ = 0;
     if (ec) {
-        queue_.clear();
+        queued_.clear();
         queued_bytes_ = 0;
-        if (!closed_) {
-            closed_ = true;
-            leave_realm();
-            hard_close();
-        }
+        leave_realm();
+        hard_close();
         return;
     }
-    queued_bytes_ -= queue_.front().bytes->size();
-    queue_.pop_front();
-    if (!queue_.empty()) return do_write();
-    if (close_when_flushed_) do_close();
+    if (!queued_.empty()) return do_write();
+    if (close_sent_) on_close_written();
 }
 
 void WebSocketSession::abort_session(std::string_view reason, std::string message) {
-    if (closed_ || close_when_flushed_) return;
+    if (closed_ || close_sent_) return;
     if (reason == uris::protocol_violation) {
         hub_.counters.protocol_violations++;
         log_warn(describe() + ": protocol violation: " + message);
@@ -319,28 +462,29 @@ void WebSocketSession::abort_session(std::string_view reason, std::string messag
     close_after_flush();
 }
 
-void WebSocketSession::close_after_flush() {
-    if (close_when_flushed_) return;
-    close_when_flushed_ = true;
-    if (!writing_) do_close();
+void WebSocketSession::send_close(std::uint16_t code, std::string_view reason) {
+    if (closed_ || close_sent_) return;
+    queue_frame(ws::Opcode::close, std::make_shared<const std::string>(ws::close_payload(code, reason)));
+    close_sent_ = true;
+    do_write();
 }
 
-void WebSocketSession::do_close() {
-    if (closing_ || closed_) return;
-    closing_ = true;
-    // Bound the close handshake: a client that never answers our close frame is dropped.
-    ws_.async_close(websocket::close_code::normal, [self = shared_from_this()](beast::error_code) {
-        self->closed_ = true;
-        self->hard_close();
-    });
+void WebSocketSession::on_close_written() {
+    if (close_received_) return hard_close();  // both close frames exchanged
+    // Wait a little for the peer's close frame (reading goes on), then drop the connection regardless.
+    beast::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    set_deadline(goodbye_grace, [](WebSocketSession& self) { self.hard_close(); });
 }
 
 void WebSocketSession::hard_close() {
+    if (closed_) return;
     closed_ = true;
     beast::error_code ignored;
-    auto& socket = beast::get_lowest_layer(ws_).socket();
-    socket.shutdown(tcp::socket::shutdown_both, ignored);
-    socket.close(ignored);
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    if (keepalive_timer_) keepalive_timer_->cancel();
+    if (deadline_timer_) deadline_timer_->cancel();
 }
 
 void WebSocketSession::release_authid() {
