@@ -103,7 +103,8 @@ void WebSocketSession::process_input() {
 }
 
 void WebSocketSession::prepare_read_buffer() {
-    if (rbegin_ == rend_) rbegin_ = rend_ = 0;
+    // After a protocol error the stream cannot be parsed: what arrives is dropped while we wait for the close.
+    if (rbegin_ == rend_ || parser_.failed()) rbegin_ = rend_ = 0;
     if (shrink_read_buffer_) {
         shrink_read_buffer_ = false;
         if (rend_ == 0 && rcap_ > idle_read_buffer) {
@@ -130,8 +131,7 @@ void WebSocketSession::on_frame(const ws::FrameEvent& frame) {
     switch (frame.kind) {
     case Kind::need_more: break;
     case Kind::ping:
-        if (!close_sent_) queue_frame(ws::Opcode::pong, std::make_shared<const std::string>(frame.payload));
-        do_write();
+        if (!close_sent_ && queue_frame(ws::Opcode::pong, std::make_shared<const std::string>(frame.payload))) do_write();
         break;
     case Kind::pong: break;  // any input counts as a sign of life (on_read)
     case Kind::close:
@@ -146,7 +146,6 @@ void WebSocketSession::on_frame(const ws::FrameEvent& frame) {
         hub_.counters.protocol_violations++;
         log_warn(describe() + ": closed with WebSocket code " + std::to_string(frame.close_code) + ": " +
                  std::string(frame.payload));
-        rbegin_ = rend_ = 0;  // the rest of the stream cannot be parsed; wait for the peer to close
         leave_realm();
         state_ = SessionState::closed;
         send_close(frame.close_code, frame.payload);
@@ -194,8 +193,7 @@ void WebSocketSession::on_keepalive(beast::error_code ec) {
     }
     if (!pinged_) {
         pinged_ = true;
-        if (!close_sent_) queue_frame(ws::Opcode::ping, std::make_shared<const std::string>());
-        do_write();
+        if (!close_sent_ && queue_frame(ws::Opcode::ping, std::make_shared<const std::string>())) do_write();
         return arm_keepalive(std::chrono::milliseconds(listener_.ping_timeout_ms));
     }
     log_info(describe() + ": no answer to a keep-alive ping within " + std::to_string(listener_.ping_timeout_ms) +
@@ -397,28 +395,30 @@ bool WebSocketSession::enqueue(const SharedMessage& m) {
     // Nothing may follow the router's GOODBYE (spec); deliveries the realm posted before it learnt of the
     // departure (meta events about other sessions leaving at shutdown, say) are dropped here.
     if (closed_ || close_sent_ || state_ == SessionState::closing) return false;
-    auto bytes = m->encoded(codec_);
+    return queue_frame(codec_.binary() ? ws::Opcode::binary : ws::Opcode::text, m->encoded(codec_));
+}
+
+bool WebSocketSession::queue_frame(ws::Opcode opcode, std::shared_ptr<const std::string> payload) {
+    // Every frame counts against the limits, pongs too: a client that pings without reading is a slow consumer.
+    // Only the close frame is exempt (it is the last, and small).
     auto& limits = hub_.config().session_limits;
     std::size_t messages = queued_.size() + in_flight_.size();
-    if (messages + 1 > limits.write_queue_messages ||
-        queued_bytes_ + in_flight_bytes_ + bytes->size() > limits.write_queue_bytes) {
+    std::size_t bytes = queued_bytes_ + in_flight_bytes_;
+    if (opcode != ws::Opcode::close &&
+        (messages + 1 > limits.write_queue_messages || bytes + payload->size() > limits.write_queue_bytes)) {
         hub_.counters.slow_consumers++;
-        log_warn(describe() + ": closed as a slow consumer: " + std::to_string(messages) + " messages / " +
-                 std::to_string(queued_bytes_ + in_flight_bytes_) + " bytes waiting (limits " +
-                 std::to_string(limits.write_queue_messages) + " / " + std::to_string(limits.write_queue_bytes) + ")");
+        log_warn(describe() + ": closed as a slow consumer: " + std::to_string(messages) + " frames / " +
+                 std::to_string(bytes) + " bytes waiting (limits " + std::to_string(limits.write_queue_messages) +
+                 " / " + std::to_string(limits.write_queue_bytes) + ")");
         leave_realm();
         hard_close();
         return false;
     }
-    queue_frame(codec_.binary() ? ws::Opcode::binary : ws::Opcode::text, std::move(bytes));
-    return true;
-}
-
-void WebSocketSession::queue_frame(ws::Opcode opcode, std::shared_ptr<const std::string> payload) {
     Frame& f = queued_.emplace_back();
     f.header_size = static_cast<std::uint8_t>(ws::write_frame_header(f.header, opcode, payload->size()));
     queued_bytes_ += payload->size();
     f.payload = std::move(payload);
+    return true;
 }
 
 void WebSocketSession::do_write() {

@@ -55,7 +55,8 @@ private:
     void send(Message m);
     /// Queues a WAMP message; false (and the session is closed) when the queue limits are exceeded.
     bool enqueue(const SharedMessage& m);
-    void queue_frame(ws::Opcode opcode, std::shared_ptr<const std::string> payload);
+    /// Queues a frame; false (and the session is closed) when the queue limits are exceeded.
+    bool queue_frame(ws::Opcode opcode, std::shared_ptr<const std::string> payload);
     void drain_inbox();
     void do_write();
     void on_write(beast::error_code ec, std::size_t bytes);

@@ -68,6 +68,9 @@ public:
     /// header has been seen; before that, the largest possible header. The caller's buffer must hold this many.
     std::size_t bytes_wanted() const { return wanted_; }
 
+    /// After an error nothing more can be parsed: the caller discards what arrives.
+    bool failed() const { return failed_; }
+
     /// Drops the memory a large fragmented message left behind (for idle connections).
     void shrink() {
         if (fragments_.empty()) std::string().swap(fragments_);
