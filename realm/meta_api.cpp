@@ -8,6 +8,7 @@
 #include "realm/iso_time.hpp"
 #include "realm/realm.hpp"
 #include "serializers/error_uris.hpp"
+#include "serializers/message_mapper.hpp"
 #include "serializers/uri.hpp"
 
 namespace flyover::realm {
@@ -132,6 +133,7 @@ bool MetaApi::is_meta_procedure(std::string_view procedure) {
 }
 
 void MetaApi::call(RealmSession& caller, Call&& m) {
+    materialize_payload(m.payload);  // the router reads these arguments itself
     Outcome o;
     if (!ctx_.authorize(caller.info(), Action::call, m.procedure)) {
         o = fail(uris::not_authorized, "session is not authorized to call procedure '" + m.procedure + "'");
@@ -526,6 +528,8 @@ MetaApi::Outcome MetaApi::subscription_get_events(RealmSession& caller, const Ca
     List events;
     for (auto& found : history_.query(sub->uri, sub->match, caller.info(), ctx_.now_ms, q)) {
         const auto& e = *found.event;
+        Payload payload = e.payload;  // kept as received: decoded here, where the router reads it
+        materialize_payload(payload);
         Dict details = e.details;
         // As the live EVENT of a pattern subscription: the concrete topic.
         if (sub->match != MatchPolicy::exact) details.insert_or_assign("topic", std::string(found.topic));
@@ -533,8 +537,8 @@ MetaApi::Outcome MetaApi::subscription_get_events(RealmSession& caller, const Ca
                                  {"subscription", sub->id},
                                  {"publication", e.publication},
                                  {"details", std::move(details)},
-                                 {"args", e.payload.args},
-                                 {"kwargs", e.payload.kwargs}});
+                                 {"args", std::move(payload.args)},
+                                 {"kwargs", std::move(payload.kwargs)}});
     }
     // One positional result, the list (what Crossbar's Python procedure returns), so Autobahn hands the caller
     // the list itself.

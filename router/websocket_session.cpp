@@ -158,7 +158,8 @@ void WebSocketSession::on_frame(const ws::FrameEvent& frame) {
                                                         std::string(codec_.subprotocol()) + " session");
             return;
         }
-        auto decoded = codec_.decode_message(frame.payload, DecodeLimits{listener_.max_message_size, 64});
+        // Text frames were checked as UTF-8 by the frame parser.
+        auto decoded = codec_.decode_message(frame.payload, DecodeLimits{listener_.max_message_size, 64, true, !binary});
         if (!decoded) {
             abort_session(uris::protocol_violation, decoded.error().message);
             return;

@@ -5,6 +5,13 @@
 namespace flyover {
 
 Result<Message> Codec::decode_message(std::string_view bytes, const DecodeLimits& limits) const {
+    if (limits.keep_raw_payload) {
+        RawTail tail;
+        auto value = decode_keeping_tail(bytes, limits, &tail);
+        if (!value) return value.error();
+        RawInput raw{tail, bytes, *this, DecodeLimits{limits.max_bytes, limits.max_depth > 0 ? limits.max_depth - 1 : 0}};
+        return message_from_value(std::move(value).value(), &raw);
+    }
     auto value = decode(bytes, limits);
     if (!value) return value.error();
     return message_from_value(std::move(value).value());

@@ -6,16 +6,14 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "serializers/message.hpp"
 #include "serializers/result.hpp"
+#include "serializers/serializer_id.hpp"
 #include "serializers/value.hpp"
 
 namespace flyover {
-
-/// The serializers Flyover speaks; the value indexes per-codec caches (see OutboundMessage).
-enum class Serializer : std::size_t { json = 0, msgpack = 1 };
-inline constexpr std::size_t serializer_count = 2;
 
 /// Bounds that keep hostile input from costing more than a bounded amount of memory and stack.
 struct DecodeLimits {
@@ -23,6 +21,25 @@ struct DecodeLimits {
     std::size_t max_bytes = 16 * 1024 * 1024;
     /// Lists and dicts nested deeper than this are refused.
     std::size_t max_depth = 64;
+    /// decode_message only: keep Arguments and ArgumentsKw as the received bytes (Payload::raw) instead of
+    /// building values, so a router forwarding them to a client of the same serializer copies bytes. They are
+    /// still validated as fully as when decoded.
+    bool keep_raw_payload = false;
+    /// The caller has checked that the bytes are valid UTF-8 (a WebSocket text frame): JSON skips its own check.
+    bool input_is_utf8 = false;
+};
+
+/// Where a message's payload elements sit in the input when the decoder kept them as bytes.
+struct RawTail {
+    /// Index of the first kept element; the decoded list holds null placeholders from there on.
+    std::size_t first = 0;
+    /// kind: 'l' a list, 'd' a dict, 'o' anything else.
+    struct Span {
+        std::size_t offset, size;
+        char kind;
+    };
+    /// Empty when nothing was kept.
+    std::vector<Span> spans;
 };
 
 class Codec {
@@ -34,7 +51,12 @@ public:
     /// Whether frames are binary (msgpack, cbor) or text (json).
     virtual bool binary() const = 0;
     /// Bytes -> Value; an Error says what was wrong and where.
-    virtual Result<Value> decode(std::string_view bytes, const DecodeLimits& limits = {}) const = 0;
+    Result<Value> decode(std::string_view bytes, const DecodeLimits& limits = {}) const {
+        return decode_keeping_tail(bytes, limits, nullptr);
+    }
+    /// decode, but when `tail` is given, the top-level elements from payload_index(message type) on are
+    /// validated without building values, and `tail` says where they are.
+    virtual Result<Value> decode_keeping_tail(std::string_view bytes, const DecodeLimits& limits, RawTail* tail) const = 0;
     /// Message -> bytes (written straight from the struct, no intermediate Value).
     virtual std::string encode(const Message& m) const = 0;
     /// Value -> bytes (tests, config tooling).

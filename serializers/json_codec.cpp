@@ -45,22 +45,44 @@ bool underflows(std::string_view number) {
     return position + exponent < 0;
 }
 
-/// RapidJSON SAX events -> Value, with the nesting bound and the binary convention.
+/// RapidJSON SAX events -> Value, with the nesting bound and the binary convention. With a RawTail, the
+/// top-level lists and dicts from the payload index on are validated the same way but not built: the list
+/// gets a null placeholder and the tail their place in the input.
+template <class JsonInput>
 class JsonHandler {
 public:
-    explicit JsonHandler(std::size_t max_depth) : max_depth_(max_depth) {}
+    JsonHandler(std::size_t max_depth, const JsonInput& in, RawTail* tail) : max_depth_(max_depth), in_(in), tail_(tail) {}
 
-    bool Null() { return out_.null(), true; }
-    bool Bool(bool b) { return out_.boolean(b), true; }
-    bool Int(int i) { return out_.integer(i), true; }
-    bool Uint(unsigned u) { return out_.uinteger(u), true; }
-    bool Int64(std::int64_t i) { return out_.integer(i), true; }
-    bool Uint64(std::uint64_t u) { return out_.uinteger(u), true; }
-    bool Double(double d) { return out_.real(d), true; }
+    bool Null() {
+        begin_value(false);
+        if (building()) out_.null();
+        return true;
+    }
+    bool Bool(bool b) {
+        begin_value(false);
+        if (building()) out_.boolean(b);
+        return true;
+    }
+    bool Int(int i) { return Int64(i); }
+    bool Uint(unsigned u) { return Uint64(u); }
+    bool Int64(std::int64_t i) {
+        if (building()) out_.integer(i);
+        return true;
+    }
+    bool Uint64(std::uint64_t u) {
+        if (type_element_) first_ = payload_index(u) ? payload_index(u) : no_payload;
+        if (building()) out_.uinteger(u);
+        return true;
+    }
+    bool Double(double d) {
+        if (building()) out_.real(d);
+        return true;
+    }
     /// Every number arrives here as text (kParseNumbersAsStringsFlag): RapidJSON 1.1's own full-precision
     /// strtod returns garbage for some valid input ("0e100" -> -2e146, "0.184467440737095516159" -> -7e-201;
     /// upstream issues #1249, #1441, #2326) with undefined behaviour inside. std::from_chars rounds correctly.
     bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
+        begin_value(false);
         std::string_view text(s, n);
         const char* end = s + n;
         if (text.find_first_of(".eE") == std::string_view::npos) {
@@ -84,26 +106,38 @@ public:
         return Double(d);
     }
     bool String(const char* s, rapidjson::SizeType n, bool) {
+        begin_value(false);
         std::string_view text(s, n);
         if (!escapes_valid(text)) return fail("a string holds an unpaired UTF-16 surrogate escape");
         if (!text.empty() && text[0] == '\0') {
             auto bytes = base64_decode(text.substr(1));
             if (!bytes) return fail("a string starting with \\u0000 must be base64 (binary convention)");
-            out_.bytes(*bytes);
-        } else {
+            if (building()) out_.bytes(*bytes);
+        } else if (building()) {
             out_.string(text);
         }
         return true;
     }
-    bool StartObject() { return enter() && (out_.begin_dict(0), true); }
+    bool StartObject() {
+        begin_value(true);
+        if (!enter()) return false;
+        if (building()) out_.begin_dict(0);
+        return true;
+    }
     bool Key(const char* s, rapidjson::SizeType n, bool) {
         std::string_view text(s, n);
         if (!escapes_valid(text)) return fail("a key holds an unpaired UTF-16 surrogate escape");
-        return out_.key(text), true;
+        if (building()) out_.key(text);
+        return true;
     }
-    bool EndObject(rapidjson::SizeType) { return out_.end_dict(), true; }
-    bool StartArray() { return enter() && (out_.begin_list(0), true); }
-    bool EndArray(rapidjson::SizeType) { return out_.end_list(), true; }
+    bool EndObject(rapidjson::SizeType) { return end_container('d'); }
+    bool StartArray() {
+        begin_value(true);
+        if (!enter()) return false;
+        if (building()) out_.begin_list(0);
+        return true;
+    }
+    bool EndArray(rapidjson::SizeType) { return end_container('l'); }
 
     Value take() { return out_.take(); }
     const std::string& failure() const { return failure_; }
@@ -115,15 +149,58 @@ private:
         return text.find('\xED') == std::string_view::npos || is_valid_utf8(text);
     }
     bool enter() {
-        if (out_.depth() >= max_depth_) return fail("nesting deeper than " + std::to_string(max_depth_) + " levels");
+        if (depth_ >= max_depth_) return fail("nesting deeper than " + std::to_string(max_depth_) + " levels");
+        ++depth_;
         return true;
     }
     bool fail(std::string why) {
         failure_ = std::move(why);
         return false;
     }
+    bool building() const { return capture_start_ == no_capture; }
+    /// The offset of the bracket whose StartArray/StartObject/EndArray/EndObject event is being handled: the
+    /// iterative parser raises those events with the bracket as its current (read-ahead) character.
+    /// tests/serializers/raw_payload_test.cpp pins this down, whitespace included.
+    std::size_t bracket_position() const { return in_.Tell(); }
+    /// Called as each value starts (before a container is entered): counts the top-level elements and starts
+    /// capturing a payload list or dict.
+    void begin_value(bool container) {
+        type_element_ = false;
+        if (!tail_ || depth_ != 1 || !building()) return;
+        std::size_t index = elements_++;
+        type_element_ = index == 0;
+        if (index < first_) return;
+        if (index == first_) tail_->first = first_;
+        if (!container) {
+            tail_->spans.push_back({0, 0, 'o'});  // built as usual; the mapper reports the type error
+            return;
+        }
+        out_.null();  // the placeholder
+        capture_start_ = bracket_position();
+    }
+    bool end_container(char kind) {
+        --depth_;
+        if (building()) {
+            kind == 'l' ? out_.end_list() : out_.end_dict();
+            return true;
+        }
+        if (depth_ == 1) {
+            tail_->spans.push_back({capture_start_, bracket_position() + 1 - capture_start_, kind});
+            capture_start_ = no_capture;
+        }
+        return true;
+    }
 
+    static constexpr std::size_t no_payload = static_cast<std::size_t>(-1);
+    static constexpr std::size_t no_capture = static_cast<std::size_t>(-1);
     std::size_t max_depth_;
+    const JsonInput& in_;
+    RawTail* tail_;
+    std::size_t depth_ = 0;
+    std::size_t elements_ = 0;
+    std::size_t first_ = no_payload;
+    bool type_element_ = false;
+    std::size_t capture_start_ = no_capture;
     ValueWriter out_;
     std::string failure_;
 };
@@ -151,6 +228,11 @@ public:
     void begin_dict(std::size_t) override { w_.StartObject(); }
     void key(std::string_view k) override { w_.Key(k.data(), static_cast<rapidjson::SizeType>(k.size())); }
     void end_dict() override { w_.EndObject(); }
+    bool raw(Serializer codec, std::string_view element) override {
+        if (codec != Serializer::json) return false;
+        w_.RawValue(element.data(), element.size(), element.front() == '{' ? rapidjson::kObjectType : rapidjson::kArrayType);
+        return true;
+    }
 
 private:
     rapidjson::Writer<rapidjson::StringBuffer>& w_;
@@ -162,7 +244,7 @@ public:
     std::string_view subprotocol() const override { return "wamp.2.json"; }
     bool binary() const override { return false; }
 
-    Result<Value> decode(std::string_view bytes, const DecodeLimits& limits) const override {
+    Result<Value> decode_keeping_tail(std::string_view bytes, const DecodeLimits& limits, RawTail* tail) const override {
         if (bytes.size() > limits.max_bytes)
             return Error{"JSON message of " + std::to_string(bytes.size()) + " bytes exceeds the limit of " +
                          std::to_string(limits.max_bytes)};
@@ -170,24 +252,12 @@ public:
         // never valid JSON (inside strings it must be escaped), so refuse it before parsing.
         if (auto nul = bytes.find('\0'); nul != std::string_view::npos)
             return Error{"invalid JSON at offset " + std::to_string(nul) + ": a raw NUL byte"};
-        JsonHandler handler(limits.max_depth);
-        rapidjson::Reader reader;
         rapidjson::MemoryStream ms(bytes.data(), bytes.size());
+        constexpr unsigned flags = rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseIterativeFlag;
+        // Text the transport already checked (a WebSocket text frame) skips RapidJSON's per-character check.
+        if (limits.input_is_utf8) return parse<flags>(ms, limits, tail);
         rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(ms);
-        constexpr unsigned flags = rapidjson::kParseValidateEncodingFlag | rapidjson::kParseNumbersAsStringsFlag |
-                                   rapidjson::kParseIterativeFlag;
-        rapidjson::ParseResult result;
-        try {
-            result = reader.Parse<flags>(in, handler);
-        } catch (const std::exception& e) {
-            // Only allocation can throw here (a huge message near the memory limit); it must not escape a codec.
-            return Error{std::string("JSON message could not be decoded: ") + e.what()};
-        }
-        if (result.IsError()) {
-            std::string why = handler.failure().empty() ? rapidjson::GetParseError_En(result.Code()) : handler.failure();
-            return Error{"invalid JSON at offset " + std::to_string(result.Offset()) + ": " + why};
-        }
-        return handler.take();
+        return parse<flags | rapidjson::kParseValidateEncodingFlag>(in, limits, tail);
     }
 
     std::string encode(const Message& m) const override {
@@ -199,6 +269,24 @@ public:
     }
 
 private:
+    template <unsigned Flags, class Input>
+    static Result<Value> parse(Input& in, const DecodeLimits& limits, RawTail* tail) {
+        JsonHandler<Input> handler(limits.max_depth, in, tail);
+        rapidjson::Reader reader;
+        rapidjson::ParseResult result;
+        try {
+            result = reader.Parse<Flags>(in, handler);
+        } catch (const std::exception& e) {
+            // Only allocation can throw here (a huge message near the memory limit); it must not escape a codec.
+            return Error{std::string("JSON message could not be decoded: ") + e.what()};
+        }
+        if (result.IsError()) {
+            std::string why = handler.failure().empty() ? rapidjson::GetParseError_En(result.Code()) : handler.failure();
+            return Error{"invalid JSON at offset " + std::to_string(result.Offset()) + ": " + why};
+        }
+        return handler.take();
+    }
+
     template <class F>
     static std::string write(F&& f) {
         rapidjson::StringBuffer buffer;

@@ -4,12 +4,14 @@
 // Thread affinity: none (plain value types).
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 
 #include "serializers/ids.hpp"
+#include "serializers/serializer_id.hpp"
 #include "serializers/value.hpp"
 
 namespace flyover {
@@ -47,12 +49,27 @@ std::string_view message_type_name(MessageType type);
 /// The application payload of PUBLISH, EVENT, CALL, RESULT, INVOCATION, YIELD and ERROR:
 /// positional and keyword arguments, or, in payload passthru mode (the options/details carry `enc_algo`),
 /// one opaque payload that the router forwards untouched.
+/// Arguments and ArgumentsKw as received, in their serializer's encoding (see DecodeLimits::keep_raw_payload).
+struct RawPayload {
+    Serializer codec;
+    /// The Arguments element, then the ArgumentsKw element when there is one.
+    std::string bytes;
+    std::size_t args_size = 0;
+    bool operator==(const RawPayload&) const = default;
+};
+
 struct Payload {
     List args;
     Dict kwargs;
     /// Set only in payload passthru mode; then args and kwargs are empty.
     std::optional<Value> transparent;
-    bool operator==(const Payload&) const = default;
+    /// Set when the decoder kept the payload as bytes; then args and kwargs are empty. Encoding for the same
+    /// serializer copies the bytes; for another, or to read the values, see materialize_payload.
+    std::shared_ptr<const RawPayload> raw = nullptr;
+    bool operator==(const Payload& o) const {
+        return args == o.args && kwargs == o.kwargs && transparent == o.transparent &&
+               (raw == o.raw || (raw && o.raw && *raw == *o.raw));
+    }
 };
 
 /// [HELLO, Realm|uri, Details|dict]

@@ -106,7 +106,7 @@ bool fits(const Value& v, Kind kind, std::string_view& expected) {
 
 class Decoder {
 public:
-    Decoder(List& items, std::string_view name) : items_(items), name_(name) {}
+    Decoder(List& items, std::string_view name, const RawInput* raw) : items_(items), name_(name), raw_(raw) {}
 
     bool arity(std::size_t min, std::size_t max) {
         if (items_.size() < min || items_.size() > max) {
@@ -164,6 +164,28 @@ public:
     /// Arguments|list and ArgumentsKw|dict from element `first` on, or in payload passthru mode (the
     /// options/details dict holds enc_algo) one opaque payload element.
     bool payload(std::size_t first, const Dict& options, Payload& out) {
+        if (raw_ && !raw_->tail.spans.empty() && raw_->tail.first == first) {
+            auto& spans = raw_->tail.spans;
+            bool passthru = find(options, "enc_algo") != nullptr;
+            if (!passthru && spans[0].kind == 'l' && (spans.size() == 1 || spans[1].kind == 'd')) {
+                auto kept = std::make_shared<RawPayload>();
+                kept->codec = raw_->codec.id();
+                kept->args_size = spans[0].size;
+                for (auto& span : spans) kept->bytes.append(raw_->bytes.substr(span.offset, span.size));
+                out.raw = std::move(kept);
+                return true;
+            }
+            // Not plain Arguments/ArgumentsKw: decode the kept elements and let the checks below speak.
+            for (std::size_t i = 0; i < spans.size(); ++i) {
+                if (spans[i].kind == 'o') continue;  // built already
+                auto v = raw_->codec.decode(raw_->bytes.substr(spans[i].offset, spans[i].size), raw_->limits);
+                if (!v) {
+                    fail(v.error().message);
+                    return false;
+                }
+                items_[first + i] = std::move(v).value();
+            }
+        }
         if (find(options, "enc_algo")) {
             if (items_.size() > first + 1) {
                 fail(std::string(name_) + " in payload passthru mode must carry one payload element");
@@ -201,6 +223,7 @@ private:
 
     List& items_;
     std::string_view name_;
+    const RawInput* raw_;
     std::string error_;
 };
 
@@ -210,8 +233,8 @@ Result<Message> done(Decoder& d, bool ok, M&& m) {
     return Message{std::forward<M>(m)};
 }
 
-Result<Message> decode_items(MessageType type, List& items) {
-    Decoder d(items, message_type_name(type));
+Result<Message> decode_items(MessageType type, List& items, const RawInput* raw) {
+    Decoder d(items, message_type_name(type), raw);
     switch (type) {
     case MessageType::hello: {
         Hello m;
@@ -360,7 +383,20 @@ Result<Message> decode_items(MessageType type, List& items) {
 
 }  // namespace
 
-Result<Message> message_from_value(Value&& wire) {
+std::size_t payload_index(std::uint64_t type) {
+    switch (static_cast<MessageType>(type)) {
+    case MessageType::error: return 5;
+    case MessageType::publish:
+    case MessageType::event:
+    case MessageType::call:
+    case MessageType::invocation: return 4;
+    case MessageType::result:
+    case MessageType::yield: return 3;
+    default: return 0;
+    }
+}
+
+Result<Message> message_from_value(Value&& wire, const RawInput* raw) {
     auto items = wire.as_list();
     if (!items) return Error{std::string("a WAMP message must be a list, got ") + std::string(wire.type_name())};
     if (items->empty()) return Error{"a WAMP message must not be an empty list"};
@@ -369,7 +405,7 @@ Result<Message> message_from_value(Value&& wire) {
     auto type = static_cast<MessageType>(*code);
     if (*code > 0xffff || message_type_name(type) == "UNKNOWN")
         return Error{"unknown message type " + std::to_string(*code)};
-    return decode_items(type, *items);
+    return decode_items(type, *items, raw);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -380,6 +416,7 @@ namespace {
 
 std::size_t payload_elements(const Payload& p) {
     if (p.transparent) return 1;
+    if (p.raw) return p.raw->args_size < p.raw->bytes.size() ? 2 : 1;
     if (!p.kwargs.empty()) return 2;
     return p.args.empty() ? 0 : 1;
 }
@@ -387,6 +424,21 @@ std::size_t payload_elements(const Payload& p) {
 void write_payload(Writer& w, const Payload& p) {
     if (p.transparent) {
         write_value(w, *p.transparent);
+        return;
+    }
+    if (p.raw) {
+        std::string_view bytes = p.raw->bytes;
+        std::string_view args = bytes.substr(0, p.raw->args_size), kwargs = bytes.substr(p.raw->args_size);
+        // The same serializer: the bytes as received. Another: decoded for it (once per serializer, since
+        // OutboundMessage encodes once per serializer).
+        if (w.raw(p.raw->codec, args)) {
+            if (!kwargs.empty()) w.raw(p.raw->codec, kwargs);
+            return;
+        }
+        Payload decoded = p;
+        materialize_payload(decoded);
+        write_list(w, decoded.args);
+        if (!kwargs.empty()) write_dict(w, decoded.kwargs);
         return;
     }
     auto n = payload_elements(p);
@@ -573,6 +625,20 @@ std::string_view message_type_name(MessageType type) {
     case MessageType::yield: return "YIELD";
     }
     return "UNKNOWN";
+}
+
+void materialize_payload(Payload& p) {
+    if (!p.raw) return;
+    auto raw = std::move(p.raw);
+    const Codec& codec = *all_codecs()[static_cast<std::size_t>(raw->codec)];
+    std::string_view bytes = raw->bytes;
+    // The bytes were validated when they arrived, so decoding cannot fail; an empty value is the fallback.
+    if (auto args = codec.decode(bytes.substr(0, raw->args_size), DecodeLimits{bytes.size(), 64}); args && args.value().as_list())
+        p.args = std::move(*args.value().as_list());
+    if (raw->args_size < bytes.size()) {
+        if (auto kwargs = codec.decode(bytes.substr(raw->args_size), DecodeLimits{bytes.size(), 64}); kwargs && kwargs.value().as_dict())
+            p.kwargs = std::move(*kwargs.value().as_dict());
+    }
 }
 
 }  // namespace flyover

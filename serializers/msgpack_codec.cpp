@@ -4,6 +4,7 @@
 
 #include <bit>
 #include <cstdint>
+#include <optional>
 
 #define MSGPACK_NO_BOOST
 #include <msgpack.hpp>
@@ -16,26 +17,29 @@
 namespace flyover {
 namespace {
 
-/// msgpack-c parse events -> Value. Returning false stops the parser.
+/// msgpack-c parse events -> Value (or, when not `build`ing, the same checks without a Value: for payloads
+/// kept as bytes). Returning false stops the parser.
 class MsgpackVisitor {
 public:
-    MsgpackVisitor(std::size_t max_depth, std::size_t input_size) : max_depth_(max_depth), reserve_budget_(input_size) {}
+    MsgpackVisitor(std::size_t max_depth, std::size_t input_size, bool build = true)
+        : max_depth_(max_depth), reserve_budget_(input_size), build_(build) {}
 
-    bool visit_nil() { return not_key("nil") && (out_.null(), true); }
-    bool visit_boolean(bool v) { return not_key("a bool") && (out_.boolean(v), true); }
-    bool visit_positive_integer(std::uint64_t v) { return not_key("an integer") && (out_.uinteger(v), true); }
-    bool visit_negative_integer(std::int64_t v) { return not_key("an integer") && (out_.integer(v), true); }
-    bool visit_float32(float v) { return not_key("a float") && (out_.real(static_cast<double>(v)), true); }
-    bool visit_float64(double v) { return not_key("a float") && (out_.real(v), true); }
+    bool visit_nil() { return not_key("nil") && (build_ ? out_.null() : void(), true); }
+    bool visit_boolean(bool v) { return not_key("a bool") && (build_ ? out_.boolean(v) : void(), true); }
+    bool visit_positive_integer(std::uint64_t v) { return not_key("an integer") && (build_ ? out_.uinteger(v) : void(), true); }
+    bool visit_negative_integer(std::int64_t v) { return not_key("an integer") && (build_ ? out_.integer(v) : void(), true); }
+    bool visit_float32(float v) { return not_key("a float") && (build_ ? out_.real(static_cast<double>(v)) : void(), true); }
+    bool visit_float64(double v) { return not_key("a float") && (build_ ? out_.real(v) : void(), true); }
     bool visit_str(const char* v, std::uint32_t size) {
         std::string_view s(v, size);
         if (!is_valid_utf8(s)) return fail("a string is not valid UTF-8");
+        if (!build_) return true;
         if (in_key_) out_.key(s);
         else out_.string(s);
         return true;
     }
     bool visit_bin(const char* v, std::uint32_t size) {
-        return not_key("binary") && (out_.bytes(std::string_view(v, size)), true);
+        return not_key("binary") && (build_ ? out_.bytes(std::string_view(v, size)) : void(), true);
     }
     bool visit_ext(const char*, std::uint32_t) { return fail("MessagePack ext types are not part of WAMP"); }
     bool start_array(std::uint32_t n) {
@@ -45,15 +49,19 @@ public:
         // announce 2^32 elements reserve depth x input x sizeof(Value): 3.5 GB for a 1 MB message.)
         auto reserve = std::min<std::size_t>(n, reserve_budget_);
         reserve_budget_ -= reserve;
-        out_.begin_list(reserve);
+        if (build_) out_.begin_list(reserve);
         return true;
     }
     bool start_array_item() { return true; }
     bool end_array_item() { return true; }
-    bool end_array() { return out_.end_list(), true; }
+    bool end_array() {
+        --depth_;
+        if (build_) out_.end_list();
+        return true;
+    }
     bool start_map(std::uint32_t) {
         if (!not_key("a map") || !enter()) return false;
-        out_.begin_dict(0);
+        if (build_) out_.begin_dict(0);
         return true;
     }
     bool start_map_key() { return in_key_ = true, true; }
@@ -63,7 +71,11 @@ public:
     }
     bool start_map_value() { return true; }
     bool end_map_value() { return true; }
-    bool end_map() { return out_.end_dict(), true; }
+    bool end_map() {
+        --depth_;
+        if (build_) out_.end_dict();
+        return true;
+    }
     void parse_error(std::size_t, std::size_t error_offset) {
         if (failure_.empty()) failure_ = "malformed MessagePack at offset " + std::to_string(error_offset);
     }
@@ -78,7 +90,8 @@ public:
 
 private:
     bool enter() {
-        if (out_.depth() >= max_depth_) return fail("nesting deeper than " + std::to_string(max_depth_) + " levels");
+        if (depth_ >= max_depth_) return fail("nesting deeper than " + std::to_string(max_depth_) + " levels");
+        ++depth_;
         return true;
     }
     bool fail(std::string why) {
@@ -94,6 +107,8 @@ private:
     std::size_t max_depth_;
     /// List elements that may still be reserved ahead of parsing them.
     std::size_t reserve_budget_;
+    bool build_;
+    std::size_t depth_ = 0;
     bool in_key_ = false;
     ValueWriter out_;
     std::string failure_;
@@ -135,6 +150,11 @@ public:
     void begin_dict(std::size_t n) override { p_.pack_map(static_cast<std::uint32_t>(n)); }
     void key(std::string_view k) override { string(k); }
     void end_dict() override {}
+    bool raw(Serializer codec, std::string_view element) override {
+        if (codec != Serializer::msgpack) return false;
+        sink_.write(element.data(), element.size());
+        return true;
+    }
 
 private:
     msgpack::packer<StringSink>& p_;
@@ -147,26 +167,20 @@ public:
     std::string_view subprotocol() const override { return "wamp.2.msgpack"; }
     bool binary() const override { return true; }
 
-    Result<Value> decode(std::string_view bytes, const DecodeLimits& limits) const override {
+    Result<Value> decode_keeping_tail(std::string_view bytes, const DecodeLimits& limits, RawTail* tail) const override {
         if (bytes.size() > limits.max_bytes)
             return Error{"MessagePack message of " + std::to_string(bytes.size()) + " bytes exceeds the limit of " +
                          std::to_string(limits.max_bytes)};
         if (bytes.empty()) return Error{"empty MessagePack message"};
+        std::size_t elements = 0, offset = 0;
+        if (tail && top_level_array(bytes, elements, offset)) return decode_elements(bytes, limits, elements, offset, *tail);
         MsgpackVisitor visitor(limits.max_depth, bytes.size());
-        std::size_t offset = 0;
-        bool ok = false;
-        try {
-            ok = msgpack::v2::parse(bytes.data(), bytes.size(), offset, visitor);
-        } catch (const std::exception& e) {
-            // msgpack-c reports some size violations by throwing; they must not escape a codec.
-            return Error{std::string("malformed MessagePack: ") + e.what()};
-        }
-        if (!ok) return Error{visitor.failure().empty() ? "malformed MessagePack message" : visitor.failure()};
+        offset = 0;
+        if (auto error = parse_one(bytes, offset, visitor)) return *error;
         if (offset != bytes.size())
             return Error{"trailing bytes after the MessagePack message at offset " + std::to_string(offset)};
         return visitor.take();
     }
-
     std::string encode(const Message& m) const override {
         return write([&](Writer& w) { write_message(w, m); });
     }
@@ -175,6 +189,76 @@ public:
     }
 
 private:
+    /// Parses one value at `offset` (advancing it); an Error when it is malformed.
+    static std::optional<Error> parse_one(std::string_view bytes, std::size_t& offset, MsgpackVisitor& visitor) {
+        bool ok = false;
+        try {
+            ok = msgpack::v2::parse(bytes.data(), bytes.size(), offset, visitor);
+        } catch (const std::exception& e) {
+            // msgpack-c reports some size violations by throwing; they must not escape a codec.
+            return Error{std::string("malformed MessagePack: ") + e.what()};
+        }
+        if (!ok) return Error{visitor.failure().empty() ? "malformed MessagePack message" : visitor.failure()};
+        return std::nullopt;
+    }
+
+    /// Reads the header of a top-level array: its element count and where its first element starts.
+    static bool top_level_array(std::string_view bytes, std::size_t& elements, std::size_t& offset) {
+        auto b = static_cast<std::uint8_t>(bytes[0]);
+        auto at = [&](std::size_t i) { return static_cast<std::uint8_t>(bytes[i]); };
+        if (b >= 0x90 && b <= 0x9f) {
+            elements = b & 0x0f;
+            offset = 1;
+        } else if (b == 0xdc && bytes.size() >= 3) {
+            elements = (std::size_t(at(1)) << 8) | at(2);
+            offset = 3;
+        } else if (b == 0xdd && bytes.size() >= 5) {
+            elements = (std::size_t(at(1)) << 24) | (std::size_t(at(2)) << 16) | (std::size_t(at(3)) << 8) | at(4);
+            offset = 5;
+        } else {
+            return false;  // not a list: the usual path reports it
+        }
+        return true;
+    }
+
+    static char kind_of(std::uint8_t b) {
+        if ((b >= 0x90 && b <= 0x9f) || b == 0xdc || b == 0xdd) return 'l';
+        if ((b >= 0x80 && b <= 0x8f) || b == 0xde || b == 0xdf) return 'd';
+        return 'o';
+    }
+
+    /// The top-level list element by element: values before the payload index are built, payload lists and
+    /// dicts only validated (a null placeholder in the list, their place in `tail`).
+    static Result<Value> decode_elements(std::string_view bytes, const DecodeLimits& limits, std::size_t elements,
+                                         std::size_t offset, RawTail& tail) {
+        constexpr std::size_t no_payload = static_cast<std::size_t>(-1);
+        std::size_t first = no_payload;
+        List items;
+        items.reserve(std::min(elements, bytes.size()));
+        std::size_t depth = limits.max_depth > 0 ? limits.max_depth - 1 : 0;
+        if (limits.max_depth == 0) return Error{"nesting deeper than 0 levels"};
+        for (std::size_t i = 0; i < elements; ++i) {
+            if (offset >= bytes.size()) return Error{"truncated MessagePack message"};
+            std::size_t start = offset;
+            char kind = kind_of(static_cast<std::uint8_t>(bytes[offset]));
+            bool keep = i >= first && kind != 'o';
+            MsgpackVisitor visitor(depth, bytes.size() - offset, !keep);
+            if (auto error = parse_one(bytes, offset, visitor)) return *error;
+            if (i >= first) {
+                if (i == first) tail.first = first;
+                tail.spans.push_back({start, offset - start, kind});
+            }
+            items.push_back(keep ? Value{} : visitor.take());
+            if (i == 0) {
+                auto type = items[0].as_uint();
+                if (type && payload_index(*type)) first = payload_index(*type);
+            }
+        }
+        if (offset != bytes.size())
+            return Error{"trailing bytes after the MessagePack message at offset " + std::to_string(offset)};
+        return Value{std::move(items)};
+    }
+
     template <class F>
     static std::string write(F&& f) {
         std::string out;

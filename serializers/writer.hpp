@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "serializers/serializer_id.hpp"
 #include "serializers/value.hpp"
 
 namespace flyover {
@@ -27,6 +28,13 @@ public:
     /// A dict key; the key's value follows as the next write.
     virtual void key(std::string_view k) = 0;
     virtual void end_dict() = 0;
+    /// Appends one element already encoded by `codec`; false when this writer cannot take that encoding
+    /// (another serializer), and then the caller writes the decoded value instead.
+    virtual bool raw(Serializer codec, std::string_view element) {
+        (void)codec;
+        (void)element;
+        return false;
+    }
 };
 
 /// Writes a whole value (recursively) into a writer.
