@@ -17,51 +17,57 @@
 namespace flyover {
 namespace {
 
-/// msgpack-c parse events -> Value (or, when not `build`ing, the same checks without a Value: for payloads
-/// kept as bytes). Returning false stops the parser.
+/// msgpack-c parse events -> Value. With a RawTail, the top-level lists and dicts from the payload index on
+/// are checked the same way but not built (a null placeholder stands in the list; skip() later finds their
+/// bytes). Returning false stops the parser.
 class MsgpackVisitor {
 public:
-    MsgpackVisitor(std::size_t max_depth, std::size_t input_size, bool build = true)
-        : max_depth_(max_depth), reserve_budget_(input_size), build_(build) {}
+    MsgpackVisitor(std::size_t max_depth, std::size_t input_size, bool keep_payload)
+        : max_depth_(max_depth), reserve_budget_(input_size), keep_payload_(keep_payload) {}
 
-    bool visit_nil() { return not_key("nil") && (build_ ? out_.null() : void(), true); }
-    bool visit_boolean(bool v) { return not_key("a bool") && (build_ ? out_.boolean(v) : void(), true); }
-    bool visit_positive_integer(std::uint64_t v) { return not_key("an integer") && (build_ ? out_.uinteger(v) : void(), true); }
-    bool visit_negative_integer(std::int64_t v) { return not_key("an integer") && (build_ ? out_.integer(v) : void(), true); }
-    bool visit_float32(float v) { return not_key("a float") && (build_ ? out_.real(static_cast<double>(v)) : void(), true); }
-    bool visit_float64(double v) { return not_key("a float") && (build_ ? out_.real(v) : void(), true); }
+    bool visit_nil() { return scalar("nil") && (building() ? out_.null() : void(), true); }
+    bool visit_boolean(bool v) { return scalar("a bool") && (building() ? out_.boolean(v) : void(), true); }
+    bool visit_positive_integer(std::uint64_t v) {
+        if (depth_ == 1 && top_items_ == 1 && keep_payload_ && payload_index(v)) first_ = payload_index(v);
+        return scalar("an integer") && (building() ? out_.uinteger(v) : void(), true);
+    }
+    bool visit_negative_integer(std::int64_t v) { return scalar("an integer") && (building() ? out_.integer(v) : void(), true); }
+    bool visit_float32(float v) { return scalar("a float") && (building() ? out_.real(static_cast<double>(v)) : void(), true); }
+    bool visit_float64(double v) { return scalar("a float") && (building() ? out_.real(v) : void(), true); }
     bool visit_str(const char* v, std::uint32_t size) {
+        payload_item_ = false;
         std::string_view s(v, size);
         if (!is_valid_utf8(s)) return fail("a string is not valid UTF-8");
-        if (!build_) return true;
+        if (!building()) return true;
         if (in_key_) out_.key(s);
         else out_.string(s);
         return true;
     }
     bool visit_bin(const char* v, std::uint32_t size) {
-        return not_key("binary") && (build_ ? out_.bytes(std::string_view(v, size)) : void(), true);
+        return scalar("binary") && (building() ? out_.bytes(std::string_view(v, size)) : void(), true);
     }
     bool visit_ext(const char*, std::uint32_t) { return fail("MessagePack ext types are not part of WAMP"); }
     bool start_array(std::uint32_t n) {
         if (!not_key("a list") || !enter()) return false;
+        if (start_kept()) return true;
         // Every element takes at least one input byte, so all lists together hold at most input-size elements:
         // reservations share that one budget. (A per-list bound of the input size let nested lists that
         // announce 2^32 elements reserve depth x input x sizeof(Value): 3.5 GB for a 1 MB message.)
         auto reserve = std::min<std::size_t>(n, reserve_budget_);
         reserve_budget_ -= reserve;
-        if (build_) out_.begin_list(reserve);
+        if (building()) out_.begin_list(reserve);
         return true;
     }
-    bool start_array_item() { return true; }
+    bool start_array_item() {
+        if (depth_ == 1) payload_item_ = keep_payload_ && top_items_++ >= first_;
+        return true;
+    }
     bool end_array_item() { return true; }
-    bool end_array() {
-        --depth_;
-        if (build_) out_.end_list();
-        return true;
-    }
+    bool end_array() { return leave(true); }
     bool start_map(std::uint32_t) {
         if (!not_key("a map") || !enter()) return false;
-        if (build_) out_.begin_dict(0);
+        if (start_kept()) return true;
+        if (building()) out_.begin_dict(0);
         return true;
     }
     bool start_map_key() { return in_key_ = true, true; }
@@ -71,11 +77,7 @@ public:
     }
     bool start_map_value() { return true; }
     bool end_map_value() { return true; }
-    bool end_map() {
-        --depth_;
-        if (build_) out_.end_dict();
-        return true;
-    }
+    bool end_map() { return leave(false); }
     void parse_error(std::size_t, std::size_t error_offset) {
         if (failure_.empty()) failure_ = "malformed MessagePack at offset " + std::to_string(error_offset);
     }
@@ -87,11 +89,35 @@ public:
 
     Value take() { return out_.take(); }
     const std::string& failure() const { return failure_; }
+    /// The payload index of the message, when payload elements were kept (else nullopt).
+    std::optional<std::size_t> kept_from() const {
+        return kept_any_ ? std::optional<std::size_t>(first_) : std::nullopt;
+    }
 
 private:
+    bool building() const { return kept_depth_ == 0; }
+    bool scalar(const char* what) {
+        payload_item_ = false;  // a scalar payload element is built: the mapper reports its type
+        return not_key(what);
+    }
+    /// A payload list or dict starts: a placeholder, and nothing is built until it ends.
+    bool start_kept() {
+        if (!payload_item_) return false;
+        payload_item_ = false;
+        out_.null();
+        kept_depth_ = depth_;
+        kept_any_ = true;
+        return true;
+    }
     bool enter() {
         if (depth_ >= max_depth_) return fail("nesting deeper than " + std::to_string(max_depth_) + " levels");
         ++depth_;
+        return true;
+    }
+    bool leave(bool list) {
+        if (kept_depth_ == depth_) kept_depth_ = 0;
+        else if (building()) list ? out_.end_list() : out_.end_dict();
+        --depth_;
         return true;
     }
     bool fail(std::string why) {
@@ -104,15 +130,76 @@ private:
         return fail(std::string("a map key is ") + what + "; WAMP dict keys must be strings");
     }
 
+    static constexpr std::size_t no_payload = static_cast<std::size_t>(-1);
     std::size_t max_depth_;
     /// List elements that may still be reserved ahead of parsing them.
     std::size_t reserve_budget_;
-    bool build_;
+    bool keep_payload_;
     std::size_t depth_ = 0;
+    std::size_t top_items_ = 0;
+    std::size_t first_ = no_payload;
+    bool payload_item_ = false;
+    bool kept_any_ = false;
+    /// The depth of the payload element being skipped; 0 when building.
+    std::size_t kept_depth_ = 0;
     bool in_key_ = false;
     ValueWriter out_;
     std::string failure_;
 };
+
+/// The offset just after the MessagePack value at `offset`, in input msgpack-c has already accepted (so the
+/// structure is sound and nesting bounded); nullopt if it runs past the end all the same.
+std::optional<std::size_t> skip(std::string_view in, std::size_t offset) {
+    auto byte = [&](std::size_t i) { return static_cast<std::uint8_t>(in[i]); };
+    auto be = [&](std::size_t at, int n) {
+        std::size_t v = 0;
+        for (int i = 0; i < n; ++i) v = (v << 8) | byte(at + i);
+        return v;
+    };
+    std::size_t pending = 1;  // values still to skip
+    while (pending > 0) {
+        if (offset >= in.size()) return std::nullopt;
+        auto b = byte(offset);
+        --pending;
+        std::size_t head = 1, body = 0, children = 0;
+        if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3) {
+        } else if (b <= 0x8f) {
+            children = 2 * (b & 0x0f);
+        } else if (b <= 0x9f) {
+            children = b & 0x0f;
+        } else if (b <= 0xbf) {
+            body = b & 0x1f;
+        } else {
+            auto need = [&](std::size_t n) { return offset + n <= in.size(); };
+            switch (b) {
+            case 0xc4: case 0xd9: head = 2; if (!need(2)) return std::nullopt; body = be(offset + 1, 1); break;
+            case 0xc5: case 0xda: head = 3; if (!need(3)) return std::nullopt; body = be(offset + 1, 2); break;
+            case 0xc6: case 0xdb: head = 5; if (!need(5)) return std::nullopt; body = be(offset + 1, 4); break;
+            case 0xca: body = 4; break;
+            case 0xcb: body = 8; break;
+            case 0xcc: case 0xd0: body = 1; break;
+            case 0xcd: case 0xd1: body = 2; break;
+            case 0xce: case 0xd2: body = 4; break;
+            case 0xcf: case 0xd3: body = 8; break;
+            case 0xdc: head = 3; if (!need(3)) return std::nullopt; children = be(offset + 1, 2); break;
+            case 0xdd: head = 5; if (!need(5)) return std::nullopt; children = be(offset + 1, 4); break;
+            case 0xde: head = 3; if (!need(3)) return std::nullopt; children = 2 * be(offset + 1, 2); break;
+            case 0xdf: head = 5; if (!need(5)) return std::nullopt; children = 2 * be(offset + 1, 4); break;
+            default: return std::nullopt;  // ext types and 0xc1 were refused by the parser
+            }
+        }
+        offset += head + body;
+        pending += children;
+    }
+    if (offset > in.size()) return std::nullopt;
+    return offset;
+}
+
+char kind_of(std::uint8_t b) {
+    if ((b >= 0x90 && b <= 0x9f) || b == 0xdc || b == 0xdd) return 'l';
+    if ((b >= 0x80 && b <= 0x8f) || b == 0xde || b == 0xdf) return 'd';
+    return 'o';
+}
 
 /// Appends msgpack-c's output to a std::string.
 struct StringSink {
@@ -172,25 +259,8 @@ public:
             return Error{"MessagePack message of " + std::to_string(bytes.size()) + " bytes exceeds the limit of " +
                          std::to_string(limits.max_bytes)};
         if (bytes.empty()) return Error{"empty MessagePack message"};
-        std::size_t elements = 0, offset = 0;
-        if (tail && top_level_array(bytes, elements, offset)) return decode_elements(bytes, limits, elements, offset, *tail);
-        MsgpackVisitor visitor(limits.max_depth, bytes.size());
-        offset = 0;
-        if (auto error = parse_one(bytes, offset, visitor)) return *error;
-        if (offset != bytes.size())
-            return Error{"trailing bytes after the MessagePack message at offset " + std::to_string(offset)};
-        return visitor.take();
-    }
-    std::string encode(const Message& m) const override {
-        return write([&](Writer& w) { write_message(w, m); });
-    }
-    std::string encode_value(const Value& v) const override {
-        return write([&](Writer& w) { write_value(w, v); });
-    }
-
-private:
-    /// Parses one value at `offset` (advancing it); an Error when it is malformed.
-    static std::optional<Error> parse_one(std::string_view bytes, std::size_t& offset, MsgpackVisitor& visitor) {
+        MsgpackVisitor visitor(limits.max_depth, bytes.size(), tail != nullptr);
+        std::size_t offset = 0;
         bool ok = false;
         try {
             ok = msgpack::v2::parse(bytes.data(), bytes.size(), offset, visitor);
@@ -199,64 +269,37 @@ private:
             return Error{std::string("malformed MessagePack: ") + e.what()};
         }
         if (!ok) return Error{visitor.failure().empty() ? "malformed MessagePack message" : visitor.failure()};
-        return std::nullopt;
-    }
-
-    /// Reads the header of a top-level array: its element count and where its first element starts.
-    static bool top_level_array(std::string_view bytes, std::size_t& elements, std::size_t& offset) {
-        auto b = static_cast<std::uint8_t>(bytes[0]);
-        auto at = [&](std::size_t i) { return static_cast<std::uint8_t>(bytes[i]); };
-        if (b >= 0x90 && b <= 0x9f) {
-            elements = b & 0x0f;
-            offset = 1;
-        } else if (b == 0xdc && bytes.size() >= 3) {
-            elements = (std::size_t(at(1)) << 8) | at(2);
-            offset = 3;
-        } else if (b == 0xdd && bytes.size() >= 5) {
-            elements = (std::size_t(at(1)) << 24) | (std::size_t(at(2)) << 16) | (std::size_t(at(3)) << 8) | at(4);
-            offset = 5;
-        } else {
-            return false;  // not a list: the usual path reports it
-        }
-        return true;
-    }
-
-    static char kind_of(std::uint8_t b) {
-        if ((b >= 0x90 && b <= 0x9f) || b == 0xdc || b == 0xdd) return 'l';
-        if ((b >= 0x80 && b <= 0x8f) || b == 0xde || b == 0xdf) return 'd';
-        return 'o';
-    }
-
-    /// The top-level list element by element: values before the payload index are built, payload lists and
-    /// dicts only validated (a null placeholder in the list, their place in `tail`).
-    static Result<Value> decode_elements(std::string_view bytes, const DecodeLimits& limits, std::size_t elements,
-                                         std::size_t offset, RawTail& tail) {
-        constexpr std::size_t no_payload = static_cast<std::size_t>(-1);
-        std::size_t first = no_payload;
-        List items;
-        items.reserve(std::min(elements, bytes.size()));
-        std::size_t depth = limits.max_depth > 0 ? limits.max_depth - 1 : 0;
-        if (limits.max_depth == 0) return Error{"nesting deeper than 0 levels"};
-        for (std::size_t i = 0; i < elements; ++i) {
-            if (offset >= bytes.size()) return Error{"truncated MessagePack message"};
-            std::size_t start = offset;
-            char kind = kind_of(static_cast<std::uint8_t>(bytes[offset]));
-            bool keep = i >= first && kind != 'o';
-            MsgpackVisitor visitor(depth, bytes.size() - offset, !keep);
-            if (auto error = parse_one(bytes, offset, visitor)) return *error;
-            if (i >= first) {
-                if (i == first) tail.first = first;
-                tail.spans.push_back({start, offset - start, kind});
-            }
-            items.push_back(keep ? Value{} : visitor.take());
-            if (i == 0) {
-                auto type = items[0].as_uint();
-                if (type && payload_index(*type)) first = payload_index(*type);
-            }
-        }
         if (offset != bytes.size())
             return Error{"trailing bytes after the MessagePack message at offset " + std::to_string(offset)};
-        return Value{std::move(items)};
+        if (auto first = visitor.kept_from()) {
+            if (auto error = find_tail(bytes, *first, *tail)) return *error;
+        }
+        return visitor.take();
+    }
+
+    std::string encode(const Message& m) const override {
+        return write([&](Writer& w) { write_message(w, m); });
+    }
+    std::string encode_value(const Value& v) const override {
+        return write([&](Writer& w) { write_value(w, v); });
+    }
+
+private:
+    /// Where the top-level elements from `first` on sit in `bytes`, a top-level list the parser accepted.
+    static std::optional<Error> find_tail(std::string_view bytes, std::size_t first, RawTail& tail) {
+        auto b = static_cast<std::uint8_t>(bytes[0]);
+        std::size_t offset = b <= 0x9f ? 1 : b == 0xdc ? 3 : 5;  // fixarray, array16, array32
+        std::size_t index = 0;
+        tail.first = first;
+        while (offset < bytes.size()) {
+            auto next = skip(bytes, offset);
+            if (!next) return Error{"malformed MessagePack message"};
+            if (index >= first)
+                tail.spans.push_back({offset, *next - offset, kind_of(static_cast<std::uint8_t>(bytes[offset]))});
+            offset = *next;
+            ++index;
+        }
+        return std::nullopt;
     }
 
     template <class F>

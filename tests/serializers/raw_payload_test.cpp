@@ -135,3 +135,36 @@ TEST_CASE("payload passthru mode keeps its one opaque element as a value", "[ser
         CHECK(*kept == m);
     }
 }
+
+TEST_CASE("keeping payloads refuses exactly what decoding refuses, for every truncation and corrupted byte",
+          "[serializers][raw]") {
+    for (auto codec : all_codecs()) {
+        for (auto& [name, message] : test::sample_messages()) {
+            INFO(codec->subprotocol() << ": " << name);
+            auto bytes = codec->encode(message);
+            for (std::size_t cut = 0; cut < bytes.size(); ++cut) {
+                auto part = bytes.substr(0, cut);
+                CHECK(codec->decode_message(part, keep_raw).ok() == codec->decode_message(part).ok());
+            }
+            for (std::size_t at = 0; at < bytes.size(); at += 3) {
+                for (unsigned char flip : {0x01, 0x80, 0xff}) {
+                    auto bad = bytes;
+                    bad[at] = static_cast<char>(static_cast<unsigned char>(bad[at]) ^ flip);
+                    auto kept = codec->decode_message(bad, keep_raw);
+                    auto plain = codec->decode_message(bad);
+                    REQUIRE(kept.ok() == plain.ok());
+                    if (kept.ok()) CHECK(message_to_value(*kept) == message_to_value(*plain));
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("a scalar where Arguments belong is refused with the usual message", "[serializers][raw]") {
+    for (auto codec : all_codecs()) {
+        auto bytes = codec->encode_value(List{16, 1, Dict{}, "t", "scalar"});
+        CHECK_THAT(codec->decode_message(bytes, keep_raw).error().message, Contains("Arguments must be a list"));
+        bytes = codec->encode_value(List{48, 1, Dict{}, "p", List{1}, 7});
+        CHECK_THAT(codec->decode_message(bytes, keep_raw).error().message, Contains("ArgumentsKw must be a dict"));
+    }
+}
