@@ -40,8 +40,7 @@ void WebSocketSession::run(std::string_view early_bytes) {
     // write instead, so NODELAY does not multiply the segments.
     beast::error_code ignored;
     socket_.set_option(tcp::no_delay(true), ignored);
-    rcap_ = std::max(idle_read_buffer, early_bytes.size());
-    rbuf_ = std::make_unique<char[]>(rcap_);
+    resize_read_buffer(std::max(idle_read_buffer, early_bytes.size()));
     std::memcpy(rbuf_.get(), early_bytes.data(), early_bytes.size());
     rend_ = early_bytes.size();
     last_input_ = std::chrono::steady_clock::now();
@@ -74,12 +73,7 @@ void WebSocketSession::on_read(beast::error_code ec, std::size_t bytes) {
     last_input_ = std::chrono::steady_clock::now();
     pinged_ = false;
     // A read that filled the buffer suggests a burst: read more at once next time.
-    if (rend_ == rcap_ && rcap_ < burst_read_buffer && rbegin_ == 0) {
-        auto bigger = std::make_unique<char[]>(std::min(rcap_ * 4, burst_read_buffer));
-        std::memcpy(bigger.get(), rbuf_.get(), rend_);
-        rbuf_ = std::move(bigger);
-        rcap_ = std::min(rcap_ * 4, burst_read_buffer);
-    }
+    if (rend_ == rcap_ && rcap_ < burst_read_buffer && rbegin_ == 0) resize_read_buffer(std::min(rcap_ * 4, burst_read_buffer));
     process_input();
 }
 
@@ -107,10 +101,7 @@ void WebSocketSession::prepare_read_buffer() {
     if (rbegin_ == rend_ || parser_.failed()) rbegin_ = rend_ = 0;
     if (shrink_read_buffer_) {
         shrink_read_buffer_ = false;
-        if (rend_ == 0 && rcap_ > idle_read_buffer) {
-            rbuf_ = std::make_unique<char[]>(idle_read_buffer);
-            rcap_ = idle_read_buffer;
-        }
+        if (rend_ == 0 && rcap_ > idle_read_buffer) resize_read_buffer(idle_read_buffer);
     }
     std::size_t wanted = parser_.bytes_wanted();
     if (rbegin_ > 0 && (rcap_ - rbegin_ < wanted || rcap_ - rend_ < 512)) {
@@ -118,12 +109,14 @@ void WebSocketSession::prepare_read_buffer() {
         rend_ -= rbegin_;
         rbegin_ = 0;
     }
-    if (rcap_ < wanted) {  // bounded: the parser refuses frames above max_message_size
-        auto bigger = std::make_unique<char[]>(wanted);
-        std::memcpy(bigger.get(), rbuf_.get(), rend_);
-        rbuf_ = std::move(bigger);
-        rcap_ = wanted;
-    }
+    if (rcap_ < wanted) resize_read_buffer(wanted);  // bounded: the parser refuses frames above max_message_size
+}
+
+void WebSocketSession::resize_read_buffer(std::size_t capacity) {
+    auto buffer = std::make_unique<char[]>(capacity);
+    if (rend_ > 0) std::memcpy(buffer.get(), rbuf_.get(), rend_);  // callers keep rend_ <= capacity
+    rbuf_ = std::move(buffer);
+    rcap_ = capacity;
 }
 
 void WebSocketSession::on_frame(const ws::FrameEvent& frame) {

@@ -50,6 +50,8 @@ private:
     void route(Message&& m);
     /// Makes room in the read buffer for the frame being received (grows, compacts).
     void prepare_read_buffer();
+    /// A new read buffer of `capacity` bytes holding the bytes read so far.
+    void resize_read_buffer(std::size_t capacity);
 
     // Output: every frame goes through the queue; a write sends everything queued at once.
     void send(Message m);

@@ -70,7 +70,9 @@ public:
         return true;
     }
     bool Uint64(std::uint64_t u) {
-        if (type_element_) first_ = payload_index(u) ? payload_index(u) : no_payload;
+        if (type_element_) {
+            if (auto index = payload_index(u)) first_ = index;
+        }
         if (building()) out_.uinteger(u);
         return true;
     }

@@ -28,7 +28,9 @@ public:
     bool visit_nil() { return scalar("nil") && (building() ? out_.null() : void(), true); }
     bool visit_boolean(bool v) { return scalar("a bool") && (building() ? out_.boolean(v) : void(), true); }
     bool visit_positive_integer(std::uint64_t v) {
-        if (depth_ == 1 && top_items_ == 1 && keep_payload_ && payload_index(v)) first_ = payload_index(v);
+        if (keep_payload_ && depth_ == 1 && top_items_ == 1) {  // the message type
+            if (auto index = payload_index(v)) first_ = index;
+        }
         return scalar("an integer") && (building() ? out_.uinteger(v) : void(), true);
     }
     bool visit_negative_integer(std::int64_t v) { return scalar("an integer") && (building() ? out_.integer(v) : void(), true); }

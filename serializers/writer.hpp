@@ -30,11 +30,7 @@ public:
     virtual void end_dict() = 0;
     /// Appends one element already encoded by `codec`; false when this writer cannot take that encoding
     /// (another serializer), and then the caller writes the decoded value instead.
-    virtual bool raw(Serializer codec, std::string_view element) {
-        (void)codec;
-        (void)element;
-        return false;
-    }
+    virtual bool raw(Serializer /*codec*/, std::string_view /*element*/) { return false; }
 };
 
 /// Writes a whole value (recursively) into a writer.
