@@ -1,6 +1,7 @@
 // flyover-codec-bench: encode and decode rates of the serializers for the messages a router handles most
-// (PUBLISH in, EVENT out, CALL with kwargs), in every codec. Measures, never asserts (DESIGN.md: speed is
-// measured in bench/, not asserted in tests).
+// (PUBLISH in, EVENT out, CALL with kwargs, CALL with 1 KiB), in every codec: encode, decode to Values, and
+// decode the way the router does (payload kept as bytes; JSON text already UTF-8-checked by the frame layer).
+// Measures, never asserts (DESIGN.md: speed is measured in bench/, not asserted in tests).
 //
 // Usage: flyover-codec-bench [--seconds S]    (S per row and direction, default 1)
 
@@ -36,6 +37,9 @@ std::vector<Case> cases() {
     Payload publish_payload;
     publish_payload.args = List{Value{payload_64}};
 
+    Payload kib_payload;
+    kib_payload.args = List{Value{std::string(1024, 'x')}};
+
     Payload call_payload;
     call_payload.args = List{Value{1}, Value{2}};
     call_payload.kwargs = Dict{{"user", Value{"alice"}},
@@ -49,6 +53,7 @@ std::vector<Case> cases() {
                                       Dict{{"publisher", Value{9129137332}}, {"topic", Value{"com.example.chat.room1"}}},
                                       publish_payload}},
         {"CALL kwargs", flyover::Call{7814135, Dict{{"timeout", Value{1000}}}, "com.example.add", call_payload}},
+        {"CALL 1 KiB", flyover::Call{7814136, {}, "com.example.echo", kib_payload}},
     };
 }
 
@@ -91,8 +96,8 @@ int main(int argc, char** argv) {
         return 2;
     }
 
-    std::printf("%-13s %-15s %6s %13s %9s %13s %9s\n", "message", "codec", "bytes", "encode msg/s", "enc MB/s",
-                "decode msg/s", "dec MB/s");
+    std::printf("%-13s %-15s %6s %13s %9s %13s %9s %13s\n", "message", "codec", "bytes", "encode msg/s", "enc MB/s",
+                "decode msg/s", "dec MB/s", "router msg/s");
     for (auto& c : cases()) {
         for (const Codec* codec : flyover::all_codecs()) {
             const std::string wire = codec->encode(c.message);
@@ -113,10 +118,18 @@ int main(int argc, char** argv) {
                 sink = sink + m->index();
                 return wire.size();
             });
-            std::printf("%-13s %-15.*s %6zu %13.0f %9.1f %13.0f %9.1f\n", c.name,
+            flyover::DecodeLimits router_limits;
+            router_limits.keep_raw_payload = true;
+            router_limits.input_is_utf8 = !codec->binary();
+            Rate routed = measure(seconds, [&] {
+                auto m = codec->decode_message(wire, router_limits);
+                sink = sink + m->index();
+                return wire.size();
+            });
+            std::printf("%-13s %-15.*s %6zu %13.0f %9.1f %13.0f %9.1f %13.0f\n", c.name,
                         static_cast<int>(codec->subprotocol().size()), codec->subprotocol().data(), wire.size(),
                         enc.messages_per_second, enc.megabytes_per_second, dec.messages_per_second,
-                        dec.megabytes_per_second);
+                        dec.megabytes_per_second, routed.messages_per_second);
             std::fflush(stdout);
         }
     }

@@ -214,3 +214,27 @@ TEST_CASE("JSON errors say where", "[serializers][json]") {
     CHECK_THAT(error_of("[1,}"), Contains("offset 3"));
     CHECK_THAT(error_of(""), Contains("invalid JSON"));
 }
+
+TEST_CASE("JSON long strings: escapes, control characters and ends at every offset of a 16-byte block",
+          "[serializers][json]") {
+    // The parser scans strings 16 bytes at a time (SSE2); whatever sits where in a block, the result must be
+    // what a byte-at-a-time parser gives, with or without the transport's UTF-8 check.
+    for (bool checked_utf8 : {false, true}) {
+        DecodeLimits limits;
+        limits.input_is_utf8 = checked_utf8;
+        for (std::size_t at = 0; at < 40; ++at) {
+            INFO("offset " << at << (checked_utf8 ? ", UTF-8 checked by the transport" : ""));
+            std::string before(at, 'a'), after(37 - at % 37, 'b');
+            CHECK(parse("[\"" + before + "\\n" + after + "\"]", limits) == Value{List{Value{before + "\n" + after}}});
+            CHECK(parse("[\"" + before + "\\u00e9" + after + "\"]", limits) ==
+                  Value{List{Value{before + "\xc3\xa9" + after}}});
+            CHECK(parse("[\"" + before + "\xc3\xa9" + after + "\"]", limits) ==
+                  Value{List{Value{before + "\xc3\xa9" + after}}});
+            CHECK_FALSE(error_of("[\"" + before + "\x01" + after + "\"]", limits).empty());
+            CHECK_FALSE(error_of("[\"" + before + "\t" + after + "\"]", limits).empty());
+            CHECK_FALSE(error_of("[\"" + before + after, limits).empty());        // unterminated string
+            CHECK_FALSE(error_of("[\"" + before + after + "\\", limits).empty());  // ends inside an escape
+            CHECK(parse("[" + std::string(at, ' ') + "1]", limits) == Value{List{Value{1}}});  // whitespace runs
+        }
+    }
+}
