@@ -66,6 +66,9 @@ struct SessionLimits {
 struct Config {
     /// I/O threads; 0 = hardware concurrency.
     unsigned threads = 0;
+    /// Microseconds an I/O thread keeps polling after its last piece of work before it sleeps; 0 = sleep at
+    /// once. Lower latency for more CPU (router/event_loop.hpp).
+    unsigned busy_poll_us = 0;
     std::string log_level = "info";
     std::vector<ListenerConfig> listeners;
     std::vector<RealmConfig> realms;

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <thread>
 
+#include "router/event_loop.hpp"
 #include "router/hub.hpp"
 #include "router/listener.hpp"
 #include "router/log.hpp"
@@ -57,7 +58,8 @@ int run_server(Config config) {
     }
     std::string realm_names;
     for (auto& [name, _] : hub.realms()) realm_names += (realm_names.empty() ? "" : ", ") + name;
-    log_info("realms: " + realm_names + "; " + std::to_string(threads) + " I/O threads");
+    log_info("realms: " + realm_names + "; " + std::to_string(threads) + " I/O threads" +
+             (hub.config().busy_poll_us ? ", busy polling " + std::to_string(hub.config().busy_poll_us) + " us" : ""));
 
     auto ticks = std::make_shared<net::steady_timer>(ioc);
     schedule_ticks(hub, ticks);
@@ -89,8 +91,9 @@ int run_server(Config config) {
     });
 
     std::vector<std::thread> pool;
-    for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
-    ioc.run();
+    std::chrono::microseconds busy_poll(hub.config().busy_poll_us);
+    for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&ioc, busy_poll] { run_event_loop(ioc, busy_poll); });
+    run_event_loop(ioc, busy_poll);
     for (auto& t : pool) t.join();
     log_info("stopped");
     return 0;
