@@ -156,8 +156,10 @@ private:
 /// HELLO for realm `realm` announcing all four roles.
 std::string hello_frame(const Codec& codec, const std::string& realm);
 
-/// Paces an open-loop rate: every millisecond, `send(n)` is asked to send the n operations now due (it returns
-/// how many it could; the rest stay due). Stops when `stop()` returns true.
+/// Paces an open-loop rate: when the next operation falls due (but at most every 100 µs), `send(n)` is asked
+/// to send the n operations now due (it returns how many it could; the rest stay due). Operations go out in
+/// small groups, not millisecond bursts: a burst queues behind itself and shows up as the server's latency.
+/// Stops when `stop()` returns true.
 void pace(net::io_context& io, double rate, std::function<std::uint64_t(std::uint64_t due)> send,
           std::function<bool()> stop);
 
