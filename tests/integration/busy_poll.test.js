@@ -18,17 +18,13 @@ function cpuTicks(pid) {
 
 describe('busy polling I/O threads', () => {
   let router;
-  const clients = [];
-  const join = async (serializer) => {
-    const c = await h.autobahnJoin({ url: router.url, serializer });
-    clients.push(c);
-    return c;
-  };
+  const pool = h.sessionPool(() => router);
+  const join = pool.join;
   before(async () => {
     router = await h.startRouter({ config: { threads: 2, busy_poll_us: 2000 } });
   });
   after(async () => {
-    for (const c of clients) if (c.session.isOpen) c.connection.close();
+    pool.closeAll();
     const { code, signal, killed } = await router.stop();
     assert.equal(killed, false, 'SIGTERM stopped the busy-polling router without SIGKILL');
     assert.equal(signal, null, router.stderr());

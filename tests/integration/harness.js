@@ -230,6 +230,22 @@ async function autobahnJoin(opts, timeout = 10000) {
   return { connection: c.connection, session, details, closed: c.closed };
 }
 
+/// The Autobahn|JS sessions of a test suite: `join(serializer)` joins one to the router `routerOf()` returns
+/// and keeps it; `closeAll()` (in the suite's `after`) closes those still open.
+function sessionPool(routerOf) {
+  const clients = [];
+  return {
+    async join(serializer) {
+      const c = await autobahnJoin({ url: routerOf().url, serializer });
+      clients.push(c);
+      return c;
+    },
+    closeAll() {
+      for (const c of clients) if (c.session.isOpen) c.connection.close();
+    },
+  };
+}
+
 /// A fresh Autobahn|JS client can join and leave: the router is still serving.
 async function assertStillServing(router, serializer = 'json') {
   const c = await autobahnJoin({ url: router.url, serializer });
@@ -473,6 +489,7 @@ module.exports = {
   startRouter,
   autobahnConnect,
   autobahnJoin,
+  sessionPool,
   assertStillServing,
   spawnPython,
   runPython,

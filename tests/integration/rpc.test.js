@@ -10,19 +10,15 @@ const h = require('./harness');
 describe('RPC through Autobahn|JS and Autobahn|Python', () => {
   let router;
   let pyCallee;
-  const clients = [];
-  const join = async (serializer) => {
-    const c = await h.autobahnJoin({ url: router.url, serializer });
-    clients.push(c);
-    return c;
-  };
+  const pool = h.sessionPool(() => router);
+  const join = pool.join;
   before(async () => {
     router = await h.startRouter();
     pyCallee = h.spawnPython('rpc_client.py', [router.url, 'realm1', 'msgpack', 'callee', 'com.py', 30], { timeout: 120000 });
     await pyCallee.waitForLine((l) => l.event === 'ready', 15000);
   });
   after(async () => {
-    for (const c of clients) if (c.session.isOpen) c.connection.close();
+    pool.closeAll();
     pyCallee.child.kill('SIGTERM');
     const { code } = await router.stop();
     assert.equal(code, 0, router.stderr());

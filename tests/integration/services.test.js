@@ -132,12 +132,8 @@ describe('Example services called from other languages', () => {
   let calculator;
   let python;
   let node;
-  const clients = [];
-  const join = async (serializer) => {
-    const c = await h.autobahnJoin({ url: router.url, serializer });
-    clients.push(c);
-    return c;
-  };
+  const pool = h.sessionPool(() => router);
+  const join = pool.join;
 
   before(async () => {
     router = await h.startRouter();
@@ -148,7 +144,7 @@ describe('Example services called from other languages', () => {
   });
 
   after(async () => {
-    for (const c of clients) if (c.session.isOpen) c.connection.close();
+    pool.closeAll();
     // Each service leaves cleanly on SIGTERM and says so.
     for (const [s, name] of [[calculator, 'calculator'], [python, 'text_service'], [node, 'kv_store']]) {
       if (!s) continue;
