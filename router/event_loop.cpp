@@ -15,7 +15,6 @@ void run_event_loop(net::io_context& ioc, std::chrono::microseconds busy_poll) {
             last_work = Clock::now();
             continue;
         }
-        if (ioc.stopped()) break;
         if (Clock::now() - last_work < busy_poll) continue;
         // Quiet for busy_poll: sleep until the next event. 0 means stopped, or no work left at all.
         if (ioc.run_one() == 0) break;

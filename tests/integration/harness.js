@@ -486,6 +486,7 @@ module.exports = {
   makeTempDir,
   writeTempConfig,
   runFlyover,
+  runProcess,
   startRouter,
   autobahnConnect,
   autobahnJoin,

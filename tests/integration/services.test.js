@@ -86,26 +86,12 @@ const startPython = (url, serializer) => startService('text_service.py', h.PYTHO
 const startNode = (url, serializer) => startService('kv_store.js', process.execPath, [NODE_SERVICE, url, 'realm1', serializer]);
 
 /// Runs the C++ client CLI to completion: { code, lines (parsed JSON), stdout, stderr }.
-function cli(args, { timeout = 20000 } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(CLI, args.map(String), { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`flyover-client-cli ${args.join(' ')} did not finish\nstdout:\n${stdout}\nstderr:\n${stderr}`));
-    }, timeout);
-    child.on('error', (e) => { clearTimeout(timer); reject(e); });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const lines = stdout.split('\n').filter(Boolean).map((l) => {
-        try { return JSON.parse(l); } catch { return { unparsed: l }; }
-      });
-      resolve({ code, lines, stdout, stderr });
-    });
+async function cli(args, { timeout = 20000 } = {}) {
+  const r = await h.runProcess(CLI, args.map(String), { timeout });
+  const lines = r.stdout.split('\n').filter(Boolean).map((l) => {
+    try { return JSON.parse(l); } catch { return { unparsed: l }; }
   });
+  return { ...r, lines };
 }
 
 /// The CLI's lines of one kind, and the single line of another.
