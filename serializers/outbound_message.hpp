@@ -4,6 +4,7 @@
 // subscription shares those bytes. Thread affinity: safe to share across threads once constructed.
 
 #include <array>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -22,13 +23,22 @@ public:
     /// The bytes of this message in `codec`'s format, shared by every caller; encoded on first use.
     std::shared_ptr<const std::string> encoded(const Codec& codec) const {
         auto i = static_cast<std::size_t>(codec.id());
-        std::call_once(once_[i], [&] { bytes_[i] = std::make_shared<const std::string>(codec.encode(message_)); });
+        if (!ready_[i].load(std::memory_order_acquire)) {
+            // Not std::call_once: glibc's pthread_once makes a futex-wake system call after every first run,
+            // which was one system call per routed message.
+            std::lock_guard lock(encoding_);
+            if (!ready_[i].load(std::memory_order_relaxed)) {
+                bytes_[i] = std::make_shared<const std::string>(codec.encode(message_));
+                ready_[i].store(true, std::memory_order_release);
+            }
+        }
         return bytes_[i];
     }
 
 private:
     Message message_;
-    mutable std::array<std::once_flag, serializer_count> once_;
+    mutable std::mutex encoding_;
+    mutable std::array<std::atomic<bool>, serializer_count> ready_{};
     mutable std::array<std::shared_ptr<const std::string>, serializer_count> bytes_;
 };
 
