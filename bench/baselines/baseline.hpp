@@ -85,7 +85,10 @@ inline int serve(int argc, char** argv, std::function<void(std::shared_ptr<Conn>
         else if (!std::strcmp(argv[i], "--text")) text = true;
         else if (!std::strcmp(argv[i], "--nodelay")) nodelay = true;
     }
-    net::io_context io(1);
+    // Static: the servers keep their connections in main()'s locals, which must be destroyed while the
+    // io_context (and the reactor their sockets belong to) still exists. A local here died first: SIGTERM
+    // ended the relay with a segmentation fault.
+    static net::io_context io(1);
     tcp::acceptor acceptor(io, tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
     acceptor.listen(net::socket_base::max_listen_connections);
     std::cout << "listening on 127.0.0.1:" << acceptor.local_endpoint().port() << std::endl;

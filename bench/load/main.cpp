@@ -33,7 +33,7 @@ Options:
   --payload B          payload string bytes (default 64, at least 44)
   --callers C  --callees K  --window W
   --rate R             open loop: R calls/s (rpc, all callers) or publications/s (pubsub, all publishers),
-                       paced every millisecond; the window still caps what is in flight (default: closed loop)
+                       sent when due (groups at most 100 us apart); the window still caps what is in flight (default: closed loop)
   --publishers P  --subscribers S  --ack
   --sessions N  --hold S  --shared-topic  --parallel N (sessions opened at once, default 200)
   --realm URI          (default realm1)
