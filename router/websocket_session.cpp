@@ -124,7 +124,7 @@ void WebSocketSession::on_frame(const ws::FrameEvent& frame) {
     switch (frame.kind) {
     case Kind::need_more: break;
     case Kind::ping:
-        if (!close_sent_ && queue_frame(ws::Opcode::pong, std::make_shared<const std::string>(frame.payload))) do_write();
+        if (!close_sent_ && queue_frame(ws::Opcode::pong, SharedBytes::copy_of(frame.payload))) do_write();
         break;
     case Kind::pong: break;  // any input counts as a sign of life (on_read)
     case Kind::close:
@@ -187,7 +187,7 @@ void WebSocketSession::on_keepalive(beast::error_code ec) {
     }
     if (!pinged_) {
         pinged_ = true;
-        if (!close_sent_ && queue_frame(ws::Opcode::ping, std::make_shared<const std::string>())) do_write();
+        if (!close_sent_ && queue_frame(ws::Opcode::ping, SharedBytes{})) do_write();
         return arm_keepalive(std::chrono::milliseconds(listener_.ping_timeout_ms));
     }
     log_info(describe() + ": no answer to a keep-alive ping within " + std::to_string(listener_.ping_timeout_ms) +
@@ -297,12 +297,33 @@ void WebSocketSession::on_hello(Hello&& hello) {
 }
 
 void WebSocketSession::route(Message&& m) {
+    // A handler per message carried the whole message: a block too big for Asio's one-block-per-thread handler
+    // cache, so each post allocated. The batch moves messages into a vector that keeps its capacity, and the
+    // post carries two pointers. Order is kept: one batch at a time, and a session routes into one realm only.
     pending_in_realm_.fetch_add(1);
-    net::post(realm_->strand, [self = shared_from_this(), host = realm_, id = session_id_, m = std::move(m)]() mutable {
-        host->realm.handle(id, std::move(m));
-        if (self->pending_in_realm_.fetch_sub(1) - 1 < max_pending_in_realm && self->read_paused_.exchange(false))
-            net::post(self->socket_.get_executor(), [self] { self->process_input(); });
-    });
+    bool first;
+    {
+        std::lock_guard lock(to_realm_mutex_);
+        first = to_realm_.empty();
+        to_realm_.push_back(std::move(m));
+    }
+    if (first)
+        net::post(realm_->strand, [self = shared_from_this(), host = realm_, id = session_id_] {
+            self->drain_to_realm(host->realm, id);
+        });
+}
+
+void WebSocketSession::drain_to_realm(realm::Realm& realm, Id session_id) {
+    {
+        std::lock_guard lock(to_realm_mutex_);
+        to_realm_.swap(routing_);
+    }
+    auto n = static_cast<int>(routing_.size());
+    for (auto& m : routing_) realm.handle(session_id, std::move(m));
+    routing_.clear();
+    if (routing_.capacity() > keep_routing_batch) routing_ = {};  // a flood's batch is not kept by a quiet session
+    if (pending_in_realm_.fetch_sub(n) - n < max_pending_in_realm && read_paused_.exchange(false))
+        net::post(socket_.get_executor(), [self = shared_from_this()] { self->process_input(); });
 }
 
 void WebSocketSession::deliver(SharedMessage message) {
@@ -392,14 +413,14 @@ bool WebSocketSession::enqueue(const SharedMessage& m) {
     return queue_frame(codec_.binary() ? ws::Opcode::binary : ws::Opcode::text, m->encoded(codec_));
 }
 
-bool WebSocketSession::queue_frame(ws::Opcode opcode, std::shared_ptr<const std::string> payload) {
+bool WebSocketSession::queue_frame(ws::Opcode opcode, SharedBytes payload) {
     // Every frame counts against the limits, pongs too: a client that pings without reading is a slow consumer.
     // Only the close frame is exempt (it is the last, and small).
     auto& limits = hub_.config().session_limits;
     std::size_t messages = queued_.size() + in_flight_.size();
     std::size_t bytes = queued_bytes_ + in_flight_bytes_;
     if (opcode != ws::Opcode::close &&
-        (messages + 1 > limits.write_queue_messages || bytes + payload->size() > limits.write_queue_bytes)) {
+        (messages + 1 > limits.write_queue_messages || bytes + payload.size() > limits.write_queue_bytes)) {
         hub_.counters.slow_consumers++;
         log_warn(describe() + ": closed as a slow consumer: " + std::to_string(messages) + " frames / " +
                  std::to_string(bytes) + " bytes waiting (limits " + std::to_string(limits.write_queue_messages) +
@@ -409,8 +430,8 @@ bool WebSocketSession::queue_frame(ws::Opcode opcode, std::shared_ptr<const std:
         return false;
     }
     Frame& f = queued_.emplace_back();
-    f.header_size = static_cast<std::uint8_t>(ws::write_frame_header(f.header, opcode, payload->size()));
-    queued_bytes_ += payload->size();
+    f.header_size = static_cast<std::uint8_t>(ws::write_frame_header(f.header, opcode, payload.size()));
+    queued_bytes_ += payload.size();
     f.payload = std::move(payload);
     return true;
 }
@@ -424,7 +445,7 @@ void WebSocketSession::do_write() {
     gather_.clear();
     for (auto& f : in_flight_) {
         gather_.emplace_back(f.header, f.header_size);
-        if (!f.payload->empty()) gather_.emplace_back(f.payload->data(), f.payload->size());
+        if (!f.payload.empty()) gather_.emplace_back(f.payload.data(), f.payload.size());
     }
     net::async_write(socket_, gather_, beast::bind_front_handler(&WebSocketSession::on_write, shared_from_this()));
 }
@@ -458,7 +479,7 @@ void WebSocketSession::abort_session(std::string_view reason, std::string messag
 
 void WebSocketSession::send_close(std::uint16_t code, std::string_view reason) {
     if (closed_ || close_sent_) return;
-    queue_frame(ws::Opcode::close, std::make_shared<const std::string>(ws::close_payload(code, reason)));
+    queue_frame(ws::Opcode::close, SharedBytes::copy_of(ws::close_payload(code, reason)));
     close_sent_ = true;
     do_write();
 }

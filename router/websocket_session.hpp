@@ -17,6 +17,7 @@
 #include "router/session_state.hpp"
 #include "router/ws_frame.hpp"
 #include "serializers/codec.hpp"
+#include "serializers/shared_bytes.hpp"
 
 namespace flyover::router {
 
@@ -47,7 +48,10 @@ private:
     void on_frame(const ws::FrameEvent& frame);
     void on_message(Message&& m);
     void on_hello(Hello&& hello);
+    /// Hands a message to the realm: batched like deliveries, one post per batch instead of one per message.
     void route(Message&& m);
+    /// On the realm strand: the realm handles every message routed since the last batch.
+    void drain_to_realm(realm::Realm& realm, Id session_id);
     /// Makes room in the read buffer for the frame being received (grows, compacts).
     void prepare_read_buffer();
     /// A new read buffer of `capacity` bytes holding the bytes read so far.
@@ -58,7 +62,7 @@ private:
     /// Queues a WAMP message; false (and the session is closed) when the queue limits are exceeded.
     bool enqueue(const SharedMessage& m);
     /// Queues a frame; false (and the session is closed) when the queue limits are exceeded.
-    bool queue_frame(ws::Opcode opcode, std::shared_ptr<const std::string> payload);
+    bool queue_frame(ws::Opcode opcode, SharedBytes payload);
     void drain_inbox();
     void do_write();
     void on_write(beast::error_code ec, std::size_t bytes);
@@ -109,7 +113,7 @@ private:
     RealmHost* realm_ = nullptr;
 
     struct Frame {
-        std::shared_ptr<const std::string> payload;
+        SharedBytes payload;
         std::uint8_t header[ws::max_header_size];
         std::uint8_t header_size;
     };
@@ -128,6 +132,10 @@ private:
     /// Deliveries from the realm strand, moved to the write queue in one go on this strand.
     std::mutex inbox_mutex_;
     std::vector<SharedMessage> inbox_, draining_;
+    /// Messages for the realm strand (see route()); routing_ is the realm strand's batch being handled.
+    std::mutex to_realm_mutex_;
+    std::vector<Message> to_realm_, routing_;
+    static constexpr std::size_t keep_routing_batch = 16;
 
     std::unique_ptr<Timer> keepalive_timer_;
     /// The current deadline (GOODBYE reply, close handshake); allocated only then, so idle sessions do not pay.

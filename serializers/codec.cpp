@@ -1,12 +1,14 @@
 #include "serializers/codec.hpp"
 
 #include "serializers/message_mapper.hpp"
+#include "serializers/scratch.hpp"
 
 namespace flyover {
 
 Result<Message> Codec::decode_message(std::string_view bytes, const DecodeLimits& limits) const {
     if (limits.keep_raw_payload) {
-        RawTail tail;
+        Scratch<RawTail> tail_scratch;  // one allocation fewer per message: the spans keep their capacity
+        RawTail& tail = tail_scratch.get();
         auto value = decode_keeping_tail(bytes, limits, &tail);
         if (!value) return value.error();
         RawInput raw{tail, bytes, *this, DecodeLimits{limits.max_bytes, limits.max_depth > 0 ? limits.max_depth - 1 : 0}};

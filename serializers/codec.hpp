@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "serializers/message.hpp"
+#include "serializers/shared_bytes.hpp"
 #include "serializers/result.hpp"
 #include "serializers/serializer_id.hpp"
 #include "serializers/value.hpp"
@@ -40,6 +41,10 @@ struct RawTail {
     };
     /// Empty when nothing was kept.
     std::vector<Span> spans;
+    void clear() {
+        first = 0;
+        spans.clear();
+    }
 };
 
 class Codec {
@@ -58,7 +63,14 @@ public:
     /// validated without building values, and `tail` says where they are.
     virtual Result<Value> decode_keeping_tail(std::string_view bytes, const DecodeLimits& limits, RawTail* tail) const = 0;
     /// Message -> bytes (written straight from the struct, no intermediate Value).
-    virtual std::string encode(const Message& m) const = 0;
+    std::string encode(const Message& m) const { return std::string(encode_scratch(m)); }
+    /// Message -> bytes that write queues share: encoded in this thread's scratch buffer, then copied into one
+    /// allocation (a fresh std::string grew two or three times per message).
+    SharedBytes encode_shared(const Message& m) const { return SharedBytes::copy_of(encode_scratch(m)); }
+    /// Message -> bytes in a buffer of this thread's, valid until the thread's next encode_scratch with this
+    /// codec. The buffer keeps its capacity between messages, up to scratch_keep_bytes.
+    virtual std::string_view encode_scratch(const Message& m) const = 0;
+    static constexpr std::size_t scratch_keep_bytes = 64 * 1024;
     /// Value -> bytes (tests, config tooling).
     virtual std::string encode_value(const Value& v) const = 0;
 

@@ -280,12 +280,26 @@ public:
         return parse<flags | rapidjson::kParseValidateEncodingFlag>(in, limits, tail);
     }
 
-    std::string encode(const Message& m) const override {
-        return write([&](Writer& w) { write_message(w, m); });
+    std::string_view encode_scratch(const Message& m) const override {
+        // The buffer and the writer's level stack keep their capacity between messages.
+        thread_local rapidjson::StringBuffer buffer;
+        thread_local rapidjson::Writer<rapidjson::StringBuffer> writer;
+        thread_local std::size_t last_size = 0;
+        buffer.Clear();
+        if (last_size > scratch_keep_bytes) buffer.ShrinkToFit();  // empty: frees a big message's buffer
+        writer.Reset(buffer);
+        JsonWriter w(writer);
+        write_message(w, m);
+        last_size = buffer.GetSize();
+        return {buffer.GetString(), buffer.GetSize()};
     }
 
     std::string encode_value(const Value& v) const override {
-        return write([&](Writer& w) { write_value(w, v); });
+        rapidjson::StringBuffer buffer;
+        rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+        JsonWriter w(writer);
+        write_value(w, v);
+        return std::string(buffer.GetString(), buffer.GetSize());
     }
 
 private:
@@ -308,15 +322,6 @@ private:
             return Error{"invalid JSON at offset " + std::to_string(result.Offset()) + ": " + why};
         }
         return handler.take();
-    }
-
-    template <class F>
-    static std::string write(F&& f) {
-        rapidjson::StringBuffer buffer;
-        rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-        JsonWriter w(writer);
-        f(w);
-        return std::string(buffer.GetString(), buffer.GetSize());
     }
 };
 

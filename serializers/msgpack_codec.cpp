@@ -279,11 +279,17 @@ public:
         return visitor.take();
     }
 
-    std::string encode(const Message& m) const override {
-        return write([&](Writer& w) { write_message(w, m); });
+    std::string_view encode_scratch(const Message& m) const override {
+        thread_local std::string scratch;
+        if (scratch.capacity() > scratch_keep_bytes) std::string().swap(scratch);  // a big message's buffer goes
+        scratch.clear();
+        write_into(scratch, [&](Writer& w) { write_message(w, m); });
+        return scratch;
     }
     std::string encode_value(const Value& v) const override {
-        return write([&](Writer& w) { write_value(w, v); });
+        std::string out;
+        write_into(out, [&](Writer& w) { write_value(w, v); });
+        return out;
     }
 
 private:
@@ -305,13 +311,11 @@ private:
     }
 
     template <class F>
-    static std::string write(F&& f) {
-        std::string out;
+    static void write_into(std::string& out, F&& f) {
         StringSink sink{out};
         msgpack::packer<StringSink> packer(sink);
         MsgpackWriter w(packer, sink);
         f(w);
-        return out;
     }
 };
 

@@ -21,14 +21,14 @@ public:
     const Message& message() const { return message_; }
 
     /// The bytes of this message in `codec`'s format, shared by every caller; encoded on first use.
-    std::shared_ptr<const std::string> encoded(const Codec& codec) const {
+    SharedBytes encoded(const Codec& codec) const {
         auto i = static_cast<std::size_t>(codec.id());
         if (!ready_[i].load(std::memory_order_acquire)) {
             // Not std::call_once: glibc's pthread_once makes a futex-wake system call after every first run,
             // which was one system call per routed message.
             std::lock_guard lock(encoding_);
             if (!ready_[i].load(std::memory_order_relaxed)) {
-                bytes_[i] = std::make_shared<const std::string>(codec.encode(message_));
+                bytes_[i] = codec.encode_shared(message_);
                 ready_[i].store(true, std::memory_order_release);
             }
         }
@@ -39,7 +39,7 @@ private:
     Message message_;
     mutable std::mutex encoding_;
     mutable std::array<std::atomic<bool>, serializer_count> ready_{};
-    mutable std::array<std::shared_ptr<const std::string>, serializer_count> bytes_;
+    mutable std::array<SharedBytes, serializer_count> bytes_;
 };
 
 using SharedMessage = std::shared_ptr<const OutboundMessage>;

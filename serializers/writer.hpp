@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "serializers/scratch.hpp"
 #include "serializers/serializer_id.hpp"
 #include "serializers/value.hpp"
 
@@ -60,8 +61,12 @@ public:
 
 private:
     void put(Value v);
-    std::vector<Value> stack_;
-    std::vector<std::string> keys_;
+    // Borrowed from the thread (scratch.hpp): a decoded message does not grow stacks of its own. Both are
+    // bounded by the decoders' nesting limit.
+    Scratch<std::vector<Value>> stack_scratch_;
+    Scratch<std::vector<std::string>> keys_scratch_;
+    std::vector<Value>& stack_ = stack_scratch_.get();
+    std::vector<std::string>& keys_ = keys_scratch_.get();
     Value root_;
 };
 

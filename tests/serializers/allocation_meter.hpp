@@ -1,6 +1,7 @@
 #pragma once
 // Counts what global operator new is asked for while a meter is alive, so tests can show that hostile input
-// (a list announcing 2^32 elements in a few bytes) cannot make a decoder reserve memory it was never sent.
+// (a list announcing 2^32 elements in a few bytes) cannot make a decoder reserve memory it was never sent,
+// and how many allocations the hot path makes.
 // Thread affinity: one meter at a time; allocations from every thread are counted while it is alive.
 
 #include <cstddef>
@@ -18,6 +19,8 @@ public:
     std::size_t requested() const;
     /// The largest single request since construction.
     std::size_t largest() const;
+    /// How many allocations were made since construction.
+    std::size_t count() const;
 };
 
 }  // namespace flyover::test

@@ -1,0 +1,68 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "allocation_meter.hpp"
+#include "serializers/codec.hpp"
+#include "serializers/scratch.hpp"
+#include "serializers/writer.hpp"
+
+using namespace flyover;
+
+TEST_CASE("a scratch object is the thread's spare, cleared, with its capacity kept", "[serializers][scratch]") {
+    const int* first_data = nullptr;
+    {
+        Scratch<std::vector<int>> s;
+        s.get().assign(100, 7);
+        first_data = s.get().data();
+    }
+    Scratch<std::vector<int>> again;
+    CHECK(again.get().empty());
+    CHECK(again.get().capacity() >= 100);
+    CHECK(again.get().data() == first_data);
+}
+
+TEST_CASE("a nested scratch borrower gets an object of its own", "[serializers][scratch]") {
+    Scratch<std::vector<int>> outer;
+    outer.get().push_back(1);
+    {
+        Scratch<std::vector<int>> inner;
+        CHECK(&inner.get() != &outer.get());
+        CHECK(inner.get().empty());
+        inner.get().push_back(2);
+    }
+    REQUIRE(outer.get().size() == 1);
+    CHECK(outer.get()[0] == 1);
+}
+
+TEST_CASE("decoding a routed message reuses the thread's decoder stacks", "[serializers][scratch]") {
+    // CALL with an options dict and a kept payload of Arguments and ArgumentsKw. Once warmed up, the decoder's
+    // value and key stacks and the kept-payload spans come from the thread. While the test itself holds the
+    // thread's spares, the decoder must grow its own: stack 0->1->2 (list, dict), keys 0->1, spans 0->1->2.
+    Message call = Call{1, Dict{{"disclose_me", Value{true}}}, "com.example.procedure.with.a.long.name",
+                        Payload{List{Value{1}, Value{"two"}}, Dict{{"k", Value{3}}}, std::nullopt, nullptr}};
+    for (const Codec* codec : all_codecs()) {
+        INFO(codec->subprotocol());
+        auto bytes = codec->encode(call);
+        DecodeLimits limits{1 << 20, 64, true};
+        REQUIRE(codec->decode_message(bytes, limits));  // warm up this thread's spares
+        std::size_t with_spares, without_spares;
+        {
+            test::AllocationMeter meter;
+            auto m = codec->decode_message(bytes, limits);
+            with_spares = meter.count();
+            REQUIRE(m);
+        }
+        {
+            Scratch<std::vector<Value>> held_stack;
+            Scratch<std::vector<std::string>> held_keys;
+            Scratch<RawTail> held_tail;
+            test::AllocationMeter meter;
+            auto m = codec->decode_message(bytes, limits);
+            without_spares = meter.count();
+            REQUIRE(m);
+        }
+        CHECK(with_spares + 5 <= without_spares);
+    }
+}
