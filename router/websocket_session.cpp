@@ -321,7 +321,14 @@ void WebSocketSession::drain_to_realm(realm::Realm& realm, Id session_id) {
     auto n = static_cast<int>(routing_.size());
     for (auto& m : routing_) realm.handle(session_id, std::move(m));
     routing_.clear();
-    if (routing_.capacity() > keep_routing_batch) routing_ = {};  // a flood's batch is not kept by a quiet session
+    // The batch's buffer is kept only while the session keeps routing (the next batch is already queued) and
+    // is small: an idle session holds none (a Message is 256 bytes; idle sessions are what the router has most).
+    bool next_batch_queued;
+    {
+        std::lock_guard lock(to_realm_mutex_);
+        next_batch_queued = !to_realm_.empty();
+    }
+    if (!next_batch_queued || routing_.capacity() > keep_routing_batch) routing_ = {};
     if (pending_in_realm_.fetch_sub(n) - n < max_pending_in_realm && read_paused_.exchange(false))
         net::post(socket_.get_executor(), [self = shared_from_this()] { self->process_input(); });
 }
