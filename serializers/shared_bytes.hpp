@@ -28,8 +28,6 @@ public:
     std::size_t size() const { return size_; }
     bool empty() const { return size_ == 0; }
     std::string_view view() const { return {data(), size_}; }
-    /// Whether two handles share the same bytes (not merely equal ones).
-    bool same_as(const SharedBytes& other) const { return data_ == other.data_ && size_ == other.size_; }
 
 private:
     std::shared_ptr<const char[]> data_;
