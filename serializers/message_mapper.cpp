@@ -1,6 +1,9 @@
 #include "serializers/message_mapper.hpp"
 
 #include <array>
+#include <cstring>
+#include <new>
+#include <type_traits>
 #include <initializer_list>
 
 #include "serializers/uri.hpp"
@@ -168,11 +171,9 @@ public:
             auto& spans = raw_->tail.spans;
             bool passthru = find(options, "enc_algo") != nullptr;
             if (!passthru && spans[0].kind == 'l' && (spans.size() == 1 || spans[1].kind == 'd')) {
-                auto kept = std::make_shared<RawPayload>();
-                kept->codec = raw_->codec.id();
-                kept->args_size = spans[0].size;
-                for (auto& span : spans) kept->bytes.append(raw_->bytes.substr(span.offset, span.size));
-                out.raw = std::move(kept);
+                std::string_view args = raw_->bytes.substr(spans[0].offset, spans[0].size), kwargs;
+                if (spans.size() > 1) kwargs = raw_->bytes.substr(spans[1].offset, spans[1].size);
+                out.raw = make_raw_payload(raw_->codec.id(), args, kwargs);
                 return true;
             }
             // Not plain Arguments/ArgumentsKw: decode the kept elements and let the checks below speak.
@@ -625,6 +626,24 @@ std::string_view message_type_name(MessageType type) {
     case MessageType::yield: return "YIELD";
     }
     return "UNKNOWN";
+}
+
+std::shared_ptr<const RawPayload> make_raw_payload(Serializer codec, std::string_view args, std::string_view kwargs) {
+    // Storage: RawPayload, then the bytes, in chunks aligned for any type (RawPayload is trivially
+    // destructible, so the block's own destruction is all the cleanup there is).
+    static_assert(std::is_trivially_destructible_v<RawPayload>);
+    struct alignas(std::max_align_t) Chunk {
+        unsigned char storage[alignof(std::max_align_t)];
+    };
+    std::size_t header = (sizeof(RawPayload) + sizeof(Chunk) - 1) / sizeof(Chunk) * sizeof(Chunk);
+    std::size_t total = header + args.size() + kwargs.size();
+    auto block = std::make_shared_for_overwrite<Chunk[]>((total + sizeof(Chunk) - 1) / sizeof(Chunk));
+    auto* base = reinterpret_cast<unsigned char*>(block.get());
+    char* bytes = reinterpret_cast<char*>(base + header);
+    if (!args.empty()) std::memcpy(bytes, args.data(), args.size());
+    if (!kwargs.empty()) std::memcpy(bytes + args.size(), kwargs.data(), kwargs.size());
+    auto* raw = new (base) RawPayload{codec, std::string_view(bytes, args.size() + kwargs.size()), args.size()};
+    return std::shared_ptr<const RawPayload>(std::move(block), raw);
 }
 
 void materialize_payload(Payload& p) {

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "allocation_meter.hpp"
 #include "sample_messages.hpp"
 #include "serializers/codec.hpp"
 #include "serializers/message_mapper.hpp"
@@ -167,4 +168,31 @@ TEST_CASE("a scalar where Arguments belong is refused with the usual message", "
         bytes = codec->encode_value(List{48, 1, Dict{}, "p", List{1}, 7});
         CHECK_THAT(codec->decode_message(bytes, keep_raw).error().message, Contains("ArgumentsKw must be a dict"));
     }
+}
+
+TEST_CASE("make_raw_payload keeps the struct and its bytes in one allocation", "[serializers][raw]") {
+    std::string args = "[1,\"two\",{\"x\":[3]}]", kwargs = "{\"k\":\"v\"}";
+    std::shared_ptr<const RawPayload> raw;
+    {
+        test::AllocationMeter meter;
+        raw = make_raw_payload(Serializer::json, args, kwargs);
+        CHECK(meter.count() == 1);
+    }
+    CHECK(raw->codec == Serializer::json);
+    CHECK(raw->args_size == args.size());
+    CHECK(raw->bytes == args + kwargs);
+    // The bytes are a copy: the source may go away.
+    args.assign(args.size(), 'x');
+    CHECK(raw->bytes.substr(0, raw->args_size) == "[1,\"two\",{\"x\":[3]}]");
+    // Copies share the block; the bytes live as long as any copy.
+    auto copy = raw;
+    raw.reset();
+    CHECK(copy->bytes.substr(copy->args_size) == kwargs);
+    // No kwargs, and nothing at all.
+    auto only_args = make_raw_payload(Serializer::msgpack, "\x91\x01", {});
+    CHECK(only_args->args_size == only_args->bytes.size());
+    auto empty = make_raw_payload(Serializer::msgpack, {}, {});
+    CHECK(empty->bytes.empty());
+    // The struct sits at the start of the block, aligned for any type.
+    CHECK(reinterpret_cast<std::uintptr_t>(copy.get()) % alignof(std::max_align_t) == 0);
 }
