@@ -44,8 +44,27 @@ void ValueWriter::put(Value v) {
     }
 }
 
+namespace {
+
+// A WAMP message has at most 7 elements; a larger recycled list is not kept.
+constexpr std::size_t max_spare_list = 16;
+
+List& spare_list() {
+    thread_local List spare;
+    return spare;
+}
+
+}  // namespace
+
+void ValueWriter::recycle_list(List&& list) {
+    if (list.capacity() > max_spare_list || list.capacity() <= spare_list().capacity()) return;
+    list.clear();
+    spare_list() = std::move(list);
+}
+
 void ValueWriter::begin_list(std::size_t size) {
     List l;
+    if (stack_.empty() && size <= spare_list().capacity()) l = std::move(spare_list());  // leaves the spare empty
     l.reserve(size);
     stack_.emplace_back(std::move(l));
 }

@@ -58,6 +58,9 @@ public:
     std::size_t depth() const { return stack_.size(); }
     /// The finished value.
     Value take() { return std::move(root_); }
+    /// Gives a decoded message's envelope back to this thread once its elements have been taken: the next
+    /// top-level list reuses its capacity (the envelope was an allocation per message). Only a small one is kept.
+    static void recycle_list(List&& list);
 
 private:
     void put(Value v);

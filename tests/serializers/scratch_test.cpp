@@ -66,3 +66,63 @@ TEST_CASE("decoding a routed message reuses the thread's decoder stacks", "[seri
         CHECK(with_spares + 5 <= without_spares);
     }
 }
+
+TEST_CASE("a recycled envelope list is reused by the next top-level list only", "[serializers][scratch]") {
+    auto decode_list = [](std::size_t n, bool nested) {
+        ValueWriter w;
+        if (nested) w.begin_list(1);
+        w.begin_list(n);
+        for (std::size_t i = 0; i < n; ++i) w.integer(static_cast<std::int64_t>(i));
+        w.end_list();
+        if (nested) w.end_list();
+        return w.take();
+    };
+    decode_list(1, false);  // takes whatever spare earlier decodes on this thread left
+    List envelope;
+    envelope.reserve(8);
+    envelope.emplace_back(std::int64_t{48});
+    const Value* storage = envelope.data();
+    ValueWriter::recycle_list(std::move(envelope));
+    // A nested list does not take the spare; the top-level one does, cleared and with its capacity.
+    auto nested = decode_list(5, true);
+    CHECK(nested.as_list()->front().as_list()->data() != storage);
+    CHECK(nested.as_list()->data() == storage);
+    REQUIRE(nested.as_list()->front().as_list()->size() == 5);
+    // Taken: the next list allocates its own.
+    auto next = decode_list(5, false);
+    CHECK(next.as_list()->data() != storage);
+    CHECK(next.as_list()->size() == 5);
+    // A big list is not kept (a message envelope has at most 7 elements).
+    List big(100);
+    const Value* big_storage = big.data();
+    ValueWriter::recycle_list(std::move(big));
+    CHECK(decode_list(3, false).as_list()->data() != big_storage);
+}
+
+TEST_CASE("decode_message gives the envelope back: a warmed-up CALL decode does not allocate one", "[serializers][scratch]") {
+    Message call = Call{7, Dict{}, "com.example.procedure.with.a.long.name",
+                        Payload{List{Value{1}}, Dict{}, std::nullopt, nullptr}};
+    for (const Codec* codec : all_codecs()) {
+        INFO(codec->subprotocol());
+        auto bytes = codec->encode(call);
+        DecodeLimits limits{1 << 20, 64, true};
+        REQUIRE(codec->decode_message(bytes, limits));  // the spare envelope is now this thread's
+        std::size_t warm, cold;
+        {
+            test::AllocationMeter meter;
+            REQUIRE(codec->decode_message(bytes, limits));
+            warm = meter.count();
+        }
+        {
+            auto held = codec->decode(bytes, limits);  // holds the spare: the next decode builds its own envelope
+            REQUIRE(held);
+            test::AllocationMeter meter;
+            REQUIRE(codec->decode_message(bytes, limits));
+            cold = meter.count();
+        }
+        // msgpack announces the length: one allocation saved. JSON's envelope grows as elements arrive, so
+        // reusing a spare saves each growth step.
+        if (codec->id() == Serializer::msgpack) CHECK(warm + 1 == cold);
+        else CHECK(warm + 1 <= cold);
+    }
+}
