@@ -143,9 +143,9 @@ struct Dealer::State {
     template <class V>
     using CallMap = std::unordered_map<CallKey, V, CallKeyHash, std::equal_to<CallKey>, NodeRecycler<std::pair<const CallKey, V>>>;
     /// Pending calls, owned here and keyed by (callee, INVOCATION.Request) for YIELD and ERROR ...
-    CallMap<PendingCall> by_invocation{0, CallKeyHash{}, std::equal_to<CallKey>{}, NodeRecycler<std::pair<const CallKey, PendingCall>>(call_nodes)};
+    CallMap<PendingCall> by_invocation{CallMap<PendingCall>::allocator_type(call_nodes)};
     /// ... and by (caller, CALL.Request) for CANCEL and progressive CALL continuations.
-    CallMap<PendingCall*> by_request{0, CallKeyHash{}, std::equal_to<CallKey>{}, NodeRecycler<std::pair<const CallKey, PendingCall*>>(call_nodes)};
+    CallMap<PendingCall*> by_request{CallMap<PendingCall*>::allocator_type(call_nodes)};
     /// Dealer-run timeouts, earliest first: (deadline, by_invocation key).
     std::set<std::pair<std::uint64_t, CallKey>> deadlines;
     struct FinishedStream {

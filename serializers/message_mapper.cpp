@@ -2,9 +2,9 @@
 
 #include <array>
 #include <cstring>
+#include <initializer_list>
 #include <new>
 #include <type_traits>
-#include <initializer_list>
 
 #include "serializers/uri.hpp"
 
