@@ -365,8 +365,15 @@ struct Dealer::State {
         Registration* reg = index.best_match(m.procedure);
         if (!reg) return refuse(uris::no_such_procedure, "no callee registered for procedure <" + m.procedure + ">");
 
+        if (me.calls_made.size() >= ctx.max_pending_calls)
+            return refuse(uris::too_many_pending_calls,
+                          "caller already has " + std::to_string(me.calls_made.size()) + " calls in flight (the limit)");
         RegisteredCallee& target = reg->pick(rng);
         DealerSession& callee = *target.session;
+        if (callee.invocations_held.size() >= ctx.max_pending_calls)
+            return refuse(uris::too_many_pending_calls, "callee of procedure '" + m.procedure + "' already holds " +
+                                                            std::to_string(callee.invocations_held.size()) +
+                                                            " calls in flight (the limit)");
         // Spec: a callee that cannot cancel is treated as not supporting progressive call invocations.
         if (progress && !(callee.callee_progressive_invocations && callee.callee_canceling))
             return refuse(uris::feature_not_supported,

@@ -73,6 +73,7 @@ class PendingCallList {
 public:
     PendingCall* front() const { return head_; }
     bool empty() const { return head_ == nullptr; }
+    std::size_t size() const { return size_; }
 
     void push_back(PendingCall& c) {
         auto& l = c.*Link;
@@ -81,6 +82,7 @@ public:
         if (tail_) (tail_->*Link).next = &c;
         else head_ = &c;
         tail_ = &c;
+        ++size_;
     }
 
     void remove(PendingCall& c) {
@@ -90,11 +92,13 @@ public:
         if (l.next) (l.next->*Link).prev = l.prev;
         else tail_ = l.prev;
         l = {};
+        --size_;
     }
 
 private:
     PendingCall* head_ = nullptr;
     PendingCall* tail_ = nullptr;
+    std::size_t size_ = 0;
 };
 
 }  // namespace flyover::realm

@@ -13,6 +13,7 @@ Realm::Realm(RealmOptions options)
     ctx_.uri_rule = options.uri_rule;
     ctx_.authorize = std::move(options.authorize);
     ctx_.wall_clock = std::move(options.wall_clock);
+    ctx_.max_pending_calls = options.max_pending_calls;
     ctx_.observer = &meta_;
 }
 

@@ -26,6 +26,8 @@ struct RealmOptions {
     std::vector<EventHistoryRule> event_history = {};
     /// The wall clock for the meta API's timestamps (see WallClock); empty in tests that do not care.
     WallClock wall_clock = {};
+    /// See RealmContext::max_pending_calls.
+    std::size_t max_pending_calls = 10000;
 };
 
 class Realm {

@@ -2,6 +2,7 @@
 // What the broker and dealer of one realm share: the realm's sessions, its authorizer, its ID generators and
 // its URI rule. Thread affinity: realm strand only.
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -34,6 +35,9 @@ struct RealmContext {
     std::unordered_map<Id, RealmSession> sessions;
     /// The router's monotonic clock in milliseconds, as last given to Realm::tick (the realm reads no clock).
     std::uint64_t now_ms = 0;
+    /// Calls in flight one session may have made, and invocations one callee may hold, at a time; a CALL
+    /// beyond either is refused (the dealer's memory stays bounded when a callee reads but never answers).
+    std::size_t max_pending_calls = 10000;
     /// See WallClock; empty = every timestamp reads as the epoch.
     WallClock wall_clock;
     /// Told about subscription, registration and publication changes (the realm's meta API); may be null.

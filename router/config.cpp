@@ -276,9 +276,10 @@ Result<Config> parse_config(std::string_view json_text, const std::string& file)
                          read_realm(r, x, q, realm);
                      });
                  } else if (key == "session_limits") {
-                     r.object(v, p, {"write_queue_messages", "write_queue_bytes"},
+                     r.object(v, p, {"write_queue_messages", "write_queue_bytes", "pending_calls"},
                               [&](const std::string& k, const Value& x, const std::string& q) {
                                   if (k == "write_queue_messages") r.number(x, q, c.session_limits.write_queue_messages, 1, 10000000);
+                                  else if (k == "pending_calls") r.number(x, q, c.session_limits.pending_calls, 1, 10000000);
                                   else r.number(x, q, c.session_limits.write_queue_bytes, 1024, 1ULL << 34);
                               });
                  }

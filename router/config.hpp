@@ -61,6 +61,8 @@ struct RealmConfig {
 struct SessionLimits {
     std::size_t write_queue_messages = 10000;
     std::size_t write_queue_bytes = 16 * 1024 * 1024;
+    /// Calls in flight a session may have made, and invocations it may hold as callee (realm::RealmContext).
+    std::size_t pending_calls = 10000;
 };
 
 struct Config {

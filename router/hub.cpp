@@ -6,7 +6,7 @@
 namespace flyover::router {
 
 Hub::Hub(net::io_context& ioc, Config config) : ioc_(ioc), config_(std::move(config)) {
-    for (auto& r : config_.realms) realms_.emplace(r.name, std::make_unique<RealmHost>(ioc_, r));
+    for (auto& r : config_.realms) realms_.emplace(r.name, std::make_unique<RealmHost>(ioc_, r, config_.session_limits));
 }
 
 RealmHost* Hub::find_realm(std::string_view name) {

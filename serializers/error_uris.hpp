@@ -32,6 +32,9 @@ inline constexpr std::string_view no_available_callee = "wamp.error.no_available
 inline constexpr std::string_view history_unavailable = "wamp.error.history_unavailable";
 /// wamp.session.add_testament beyond the per-session limit (Flyover's URI; the spec sets no limit).
 inline constexpr std::string_view too_many_testaments = "flyover.error.too_many_testaments";
+/// A CALL beyond the limit of calls in flight its caller may make, or its callee may hold (Flyover's URI; the
+/// spec sets no limit; session_limits.pending_calls in conf/README.md).
+inline constexpr std::string_view too_many_pending_calls = "flyover.error.too_many_pending_calls";
 
 // Authorization and joining.
 inline constexpr std::string_view not_authorized = "wamp.error.not_authorized";

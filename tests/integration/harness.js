@@ -475,6 +475,15 @@ function withTimeout(promise, ms, what, extra) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/// Resolves once `pred()` is true, checking every 10 ms; rejects naming `what` after `ms`.
+async function waitFor(pred, ms, what) {
+  const deadline = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting until ${what}`);
+    await sleep(10);
+  }
+}
+
 module.exports = {
   REPO,
   FLYOVER_BIN,
@@ -502,4 +511,5 @@ module.exports = {
   tcpExchange,
   withTimeout,
   sleep,
+  waitFor,
 };

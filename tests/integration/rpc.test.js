@@ -316,3 +316,55 @@ describe('RPC features through raw WebSocket clients', () => {
     callee.ws.close();
   });
 });
+
+describe('calls in flight are bounded per session (session_limits.pending_calls)', () => {
+  let router;
+  before(async () => {
+    router = await h.startRouter({
+      config: { session_limits: { write_queue_messages: 10000, write_queue_bytes: 16 * 1024 * 1024, pending_calls: 5 } },
+    });
+  });
+  after(async () => {
+    const { code } = await router.stop();
+    assert.equal(code, 0, router.stderr());
+  });
+
+  test('a callee that reads but never answers: the call beyond the limit fails, the session stays, answers free places', async () => {
+    const callee = await h.autobahnJoin({ url: router.url, serializer: 'msgpack' });
+    const caller = await h.autobahnJoin({ url: router.url, serializer: 'json' });
+    const held = [];
+    await callee.session.register('com.js.stuck', () => new Promise((resolve) => held.push(resolve)));
+    const calls = [];
+    for (let i = 0; i < 5; i++) calls.push(caller.session.call('com.js.stuck', [i]));
+    await h.waitFor(() => held.length === 5, 5000, 'the callee holds 5 invocations');
+    await assert.rejects(caller.session.call('com.js.stuck', [5]), (e) =>
+      e.error === 'flyover.error.too_many_pending_calls' && /5 calls in flight/.test(e.args[0]));
+    assert.ok(caller.session.isOpen && callee.session.isOpen, 'both sessions stay open');
+
+    held[0]('first');
+    assert.equal(await calls[0], 'first');
+    const again = caller.session.call('com.js.stuck', ['again']);
+    await h.waitFor(() => held.length === 6, 5000, 'the freed place takes a new call');
+    held.slice(1).forEach((resolve, i) => resolve(`answer ${i + 1}`));
+    assert.deepEqual(await Promise.all([...calls.slice(1), again]),
+      ['answer 1', 'answer 2', 'answer 3', 'answer 4', 'answer 5']);
+    caller.connection.close();
+    callee.connection.close();
+  });
+
+  test('a second caller is refused when the callee it would reach holds the limit', async () => {
+    const callee = await h.autobahnJoin({ url: router.url, serializer: 'json' });
+    const held = [];
+    await callee.session.register('com.js.full', () => new Promise((resolve) => held.push(resolve)));
+    const callers = [];
+    for (let i = 0; i < 5; i++) callers.push(await h.autobahnJoin({ url: router.url, serializer: 'msgpack' }));
+    const calls = callers.map((c, i) => c.session.call('com.js.full', [i]));
+    await h.waitFor(() => held.length === 5, 5000, 'the callee holds 5 invocations');
+    const late = await h.autobahnJoin({ url: router.url, serializer: 'msgpack' });
+    await assert.rejects(late.session.call('com.js.full'), (e) =>
+      e.error === 'flyover.error.too_many_pending_calls' && /callee/.test(e.args[0]));
+    held.forEach((resolve, i) => resolve(i));
+    assert.deepEqual(await Promise.all(calls), [0, 1, 2, 3, 4]);
+    for (const c of [...callers, late, callee]) c.connection.close();
+  });
+});

@@ -1164,3 +1164,51 @@ TEST_CASE("payload passthru: the payload and its ppt keys travel untouched", "[r
         CHECK(caller->received<ResultMessage>().empty());
     }
 }
+
+TEST_CASE("a caller's calls in flight are bounded: the one beyond the limit fails, later ones pass again", "[realm][dealer]") {
+    realm::RealmOptions options{"realm1"};
+    options.max_pending_calls = 3;
+    realm::Realm r(std::move(options));
+    auto callee = test::join(r, 10);
+    auto caller = test::join(r, 20);
+    register_procedure(r, 10, *callee, "com.example.slow");
+    for (Id request = 1; request <= 3; ++request) r.handle(20, Call{request, {}, "com.example.slow", {}});
+    CHECK(callee->received<Invocation>().size() == 3);
+    CHECK(call_error(r, 20, *caller, "com.example.slow", {}, 4) == uris::too_many_pending_calls);
+    CHECK(callee->received<Invocation>().size() == 3);  // the refused call never reached the callee
+    CHECK(r.dealer().pending_call_count() == 3);
+    CHECK(caller->aborts.empty());  // refused, not disconnected
+
+    r.handle(10, Yield{1, {}, {}});  // one answer frees one place
+    r.handle(20, Call{5, {}, "com.example.slow", {}});
+    CHECK(callee->received<Invocation>().size() == 4);
+    CHECK(call_error(r, 20, *caller, "com.example.slow", {}, 6) == uris::too_many_pending_calls);
+}
+
+TEST_CASE("a callee's invocations held are bounded across callers", "[realm][dealer]") {
+    realm::RealmOptions options{"realm1"};
+    options.max_pending_calls = 2;
+    realm::Realm r(std::move(options));
+    auto stuck = test::join(r, 10);
+    auto other = test::join(r, 11);
+    auto a = test::join(r, 20);
+    auto b = test::join(r, 21);
+    register_procedure(r, 10, *stuck, "com.example.stuck");
+    register_procedure(r, 11, *other, "com.example.other");
+    r.handle(20, Call{1, {}, "com.example.stuck", {}});
+    r.handle(21, Call{1, {}, "com.example.stuck", {}});
+    CHECK(stuck->received<Invocation>().size() == 2);
+    // Caller b has one call in flight, but the callee it would go to holds the limit.
+    CHECK(call_error(r, 21, *b, "com.example.stuck", {}, 2) == uris::too_many_pending_calls);
+    auto* refused = b->last<ErrorMessage>();
+    REQUIRE(refused);
+    REQUIRE(refused->payload.args.size() == 1);
+    CHECK(refused->payload.args[0].as_string()->find("callee") != std::string::npos);
+    // Other callees are unaffected.
+    r.handle(21, Call{3, {}, "com.example.other", {}});
+    CHECK(other->received<Invocation>().size() == 1);
+    // A callee that leaves fails what it held and frees its places.
+    r.leave(10);
+    CHECK(a->last<ErrorMessage>());
+    CHECK(r.dealer().pending_call_count() == 1);
+}

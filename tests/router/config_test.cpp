@@ -37,6 +37,7 @@ TEST_CASE("a minimal config gets the documented defaults", "[router][config]") {
     CHECK(c->realms[0].name == "realm1");
     CHECK_FALSE(c->realms[0].anonymous_enabled);  // deny by default
     CHECK(c->session_limits.write_queue_messages == 10000);
+    CHECK(c->session_limits.pending_calls == 10000);
 }
 
 TEST_CASE("every documented key is read", "[router][config]") {
@@ -46,7 +47,7 @@ TEST_CASE("every documented key is read", "[router][config]") {
                        "allowed_origins": ["https://example.com"], "max_message_size": 65536,
                        "ping_interval_ms": 1000, "ping_timeout_ms": 500, "handshake_timeout_ms": 2000}],
         "realms": [{"name": "chat", "anonymous": {"enabled": true, "role": "guest"}, "uri_check": "strict"}],
-        "session_limits": {"write_queue_messages": 50, "write_queue_bytes": 4096}})",
+        "session_limits": {"write_queue_messages": 50, "write_queue_bytes": 4096, "pending_calls": 7}})",
                           "test.json");
     REQUIRE(c.ok());
     CHECK(c->threads == 3);
@@ -67,6 +68,7 @@ TEST_CASE("every documented key is read", "[router][config]") {
     CHECK(c->realms[0].uri_rule == UriRule::strict);
     CHECK(c->session_limits.write_queue_messages == 50);
     CHECK(c->session_limits.write_queue_bytes == 4096);
+    CHECK(c->session_limits.pending_calls == 7);
 }
 
 TEST_CASE("config errors name the file, the JSON path and what was expected", "[router][config]") {
