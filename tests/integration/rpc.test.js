@@ -355,7 +355,8 @@ describe('calls in flight are bounded per session (session_limits.pending_calls)
   test('a second caller is refused when the callee it would reach holds the limit', async () => {
     const callee = await h.autobahnJoin({ url: router.url, serializer: 'json' });
     const held = [];
-    await callee.session.register('com.js.full', () => new Promise((resolve) => held.push(resolve)));
+    // Invocations from different connections arrive in any order: each answer echoes its caller's argument.
+    await callee.session.register('com.js.full', (args) => new Promise((resolve) => held.push(() => resolve(args[0]))));
     const callers = [];
     for (let i = 0; i < 5; i++) callers.push(await h.autobahnJoin({ url: router.url, serializer: 'msgpack' }));
     const calls = callers.map((c, i) => c.session.call('com.js.full', [i]));
@@ -363,7 +364,7 @@ describe('calls in flight are bounded per session (session_limits.pending_calls)
     const late = await h.autobahnJoin({ url: router.url, serializer: 'msgpack' });
     await assert.rejects(late.session.call('com.js.full'), (e) =>
       e.error === 'flyover.error.too_many_pending_calls' && /callee/.test(e.args[0]));
-    held.forEach((resolve, i) => resolve(i));
+    held.forEach((answer) => answer());
     assert.deepEqual(await Promise.all(calls), [0, 1, 2, 3, 4]);
     for (const c of [...callers, late, callee]) c.connection.close();
   });
