@@ -6,7 +6,10 @@
 namespace flyover::router {
 
 Hub::Hub(net::io_context& ioc, Config config) : ioc_(ioc), config_(std::move(config)) {
-    for (auto& r : config_.realms) realms_.emplace(r.name, std::make_unique<RealmHost>(ioc_, r, config_.session_limits));
+    // run_server resolved threads = 0 (one per core) before making the Hub: 1 means one I/O thread.
+    const bool single_io_thread = config_.threads == 1;
+    for (auto& r : config_.realms)
+        realms_.emplace(r.name, std::make_unique<RealmHost>(ioc_, r, config_.session_limits, single_io_thread));
 }
 
 RealmHost* Hub::find_realm(std::string_view name) {

@@ -12,8 +12,9 @@
 namespace flyover::router {
 
 struct RealmHost {
-    RealmHost(net::io_context& ioc, const RealmConfig& cfg, const SessionLimits& limits)
-        : config(cfg), realm(options(cfg, limits)), strand(net::make_strand(ioc)) {}
+    /// `single_io_thread`: one thread runs `ioc` (see run()).
+    RealmHost(net::io_context& ioc, const RealmConfig& cfg, const SessionLimits& limits, bool single_io_thread)
+        : config(cfg), realm(options(cfg, limits)), strand(net::make_strand(ioc)), single_io_thread_(single_io_thread) {}
 
     /// The realm's options from its config, with the router's wall clock for the meta API's timestamps.
     static realm::RealmOptions options(const RealmConfig& cfg, const SessionLimits& limits) {
@@ -30,9 +31,33 @@ struct RealmHost {
         return o;
     }
 
+    /// Whether run() would call its function at once (rather than post it).
+    bool runs_inline() const { return single_io_thread_ && !running_inline_; }
+
+    /// Runs `f` on the realm. With one I/O thread it runs at once: nothing can run beside it, so the strand's
+    /// exclusion holds anyway, and a post per message cost a trip through the scheduler (an epoll_wait and a
+    /// strand hand-over: bench/RESULTS.md, section 0). With several threads it is posted to the strand. A
+    /// session sends all its realm work (join, messages, leave) through here, so their order holds either way.
+    /// The realm never calls back into run() (what it sends to sessions is posted to their strands); if it
+    /// did, the nested call would be posted rather than run inside the outer one.
+    template <class F>
+    void run(F&& f) {
+        if (!runs_inline()) return net::post(strand, std::forward<F>(f));
+        running_inline_ = true;
+        struct Reset {
+            bool& flag;
+            ~Reset() { flag = false; }
+        } reset{running_inline_};
+        f();
+    }
+
     RealmConfig config;
     realm::Realm realm;
     Strand strand;
+
+private:
+    const bool single_io_thread_;
+    bool running_inline_ = false;
 };
 
 }  // namespace flyover::router

@@ -36,6 +36,7 @@ void schedule_ticks(Hub& hub, std::shared_ptr<net::steady_timer> timer) {
 
 int run_server(Config config) {
     unsigned threads = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
+    config.threads = threads;
     net::io_context ioc(static_cast<int>(threads));
     Hub hub(ioc, std::move(config));
 

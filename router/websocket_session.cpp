@@ -283,11 +283,11 @@ void WebSocketSession::on_hello(Hello&& hello) {
                  {"authprovider", info.authprovider},
                  {"roles", realm::Realm::router_roles()},
                  {"x_router", "flyover/" FLYOVER_VERSION}};
-    // The join is posted before WELCOME is written: once the client has read WELCOME, anyone (this client or
-    // another it talks to) may ask the realm about this session, so the realm must already know it. Nothing the
-    // realm sends this session can overtake the WELCOME: deliveries are posted to this strand, which is busy
-    // with this handler until the WELCOME is queued.
-    net::post(host->strand, [host, info, self = weak_from_this()]() mutable {
+    // The join is run (or posted) before WELCOME is written: once the client has read WELCOME, anyone (this
+    // client or another it talks to) may ask the realm about this session, so the realm must already know it.
+    // Nothing the realm sends this session can overtake the WELCOME: deliveries are posted to this strand, which
+    // is busy with this handler until the WELCOME is queued.
+    host->run([host, info, self = weak_from_this()]() mutable {
         host->realm.join(std::move(info), std::weak_ptr<realm::Peer>(self.lock()));
     });
     send(Welcome{session_id_, std::move(details)});
@@ -297,7 +297,9 @@ void WebSocketSession::on_hello(Hello&& hello) {
 }
 
 void WebSocketSession::route(Message&& m) {
-    // A handler per message carried the whole message: a block too big for Asio's one-block-per-thread handler
+    // One I/O thread: the realm handles it now (RealmHost::run).
+    if (realm_->runs_inline()) return realm_->run([&] { realm_->realm.handle(session_id_, std::move(m)); });
+    // Several threads: a handler per message carried the whole message: a block too big for Asio's one-block-per-thread handler
     // cache, so each post allocated. The batch moves messages into a vector that keeps its capacity, and the
     // post carries two pointers. Order is kept: one batch at a time, and a session routes into one realm only.
     pending_in_realm_.fetch_add(1);
@@ -522,7 +524,7 @@ void WebSocketSession::leave_realm() {
     auto id = session_id_;
     realm_ = nullptr;  // leave once
     if (state_ != SessionState::closed) state_ = SessionState::closed;
-    net::post(host->strand, [host, id] { host->realm.leave(id); });
+    host->run([host, id] { host->realm.leave(id); });
     log_debug("session " + std::to_string(id) + ": left realm " + host->config.name);
 }
 

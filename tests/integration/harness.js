@@ -45,7 +45,8 @@ function makeTempDir(prefix = 'flyover-it-') {
 /// `listener` and `config` are shallow overrides; `realms` replaces the realm list.
 function makeConfig({ staticDir, listener = {}, realms, config = {} } = {}) {
   return {
-    threads: 2,
+    // CTest runs the routing suites with 2 and with 1 I/O thread (tests/integration/CMakeLists.txt).
+    threads: Number(process.env.FLYOVER_TEST_THREADS || 2),
     log_level: 'info',
     listeners: [{
       address: '127.0.0.1',
