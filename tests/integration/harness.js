@@ -476,11 +476,12 @@ function withTimeout(promise, ms, what, extra) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/// Resolves once `pred()` is true, checking every 10 ms; rejects naming `what` after `ms`.
+/// Resolves once `pred()` is true, checking every 10 ms; rejects naming `what` (a string, or a function giving
+/// one at that moment) after `ms`.
 async function waitFor(pred, ms, what) {
   const deadline = Date.now() + ms;
   while (!pred()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting until ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting until ${typeof what === 'function' ? what() : what}`);
     await sleep(10);
   }
 }

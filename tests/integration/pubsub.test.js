@@ -193,6 +193,22 @@ describe('Pub/Sub through Autobahn|JS and Autobahn|Python', () => {
     }
   });
 
+  test('publications sent right before GOODBYE are still delivered', async () => {
+    // The leave must not overtake messages still on their way to the realm (publications go through the
+    // realm's strand even with one I/O thread).
+    const sub = await join('json');
+    const seen = [];
+    await sub.session.subscribe('com.example.lastwords', (args) => seen.push(args[0]));
+    for (let round = 0; round < 10; round++) {
+      const pub = await h.rawJoin(router.url, 'wamp.2.msgpack');
+      for (let i = 0; i < 5; i++) pub.sendMsg([16, i + 1, {}, 'com.example.lastwords', [round * 5 + i]]);
+      pub.sendMsg([6, {}, 'wamp.close.close_realm']);  // GOODBYE in the same burst: the session leaves at once
+      pub.ws._socket.end();
+    }
+    await h.waitFor(() => seen.length === 50, 5000, () => `all 50 events arrived (got ${seen.length})`);
+    assert.deepEqual([...seen].sort((a, b) => a - b), Array.from({ length: 50 }, (_, i) => i));
+  });
+
   test('unsubscribe stops delivery; a session that leaves loses its subscriptions', async () => {
     const pub = await join('msgpack');
     const sub = await join('json');

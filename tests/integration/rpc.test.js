@@ -291,6 +291,29 @@ describe('RPC features through raw WebSocket clients', () => {
     for (const c of [old, fresh, caller]) c.ws.close();
   });
 
+  test("one session's PUBLISH and CALL reach the realm in the order sent", async () => {
+    // With one I/O thread calls are routed inline and publications through the realm's strand: a CALL must
+    // still wait for the PUBLISH sent before it, so the session that gets both sees the EVENT first.
+    const both = await rawSession('wamp.2.msgpack', { subscriber: {}, callee: {} });
+    both.sendMsg([32, 1, {}, 'com.raw.order']);
+    assert.equal((await both.next()).msg[0], 33);
+    both.sendMsg([64, 2, {}, 'com.raw.order.check']);
+    assert.equal((await both.next()).msg[0], 65);
+    const sender = await rawSession('wamp.2.json');
+    for (let i = 0; i < 20; i++) {
+      sender.sendMsg([16, 100 + i, {}, 'com.raw.order', [i]]);
+      sender.sendMsg([48, 200 + i, {}, 'com.raw.order.check', [i]]);
+      const first = (await both.next()).msg;
+      const second = (await both.next()).msg;
+      assert.deepEqual([first[0], first[4]], [36, [i]], `round ${i}: EVENT first, got ${JSON.stringify(first)}`);
+      assert.deepEqual([second[0], second[4]], [68, [i]], `round ${i}: then INVOCATION, got ${JSON.stringify(second)}`);
+      both.sendMsg([70, second[1], {}, [i]]);
+      assert.deepEqual((await sender.next()).msg.slice(0, 4), [50, 200 + i, {}, [i]]);
+    }
+    both.ws.close();
+    sender.ws.close();
+  });
+
   test('progressive call invocations stream CALLs into one invocation', async () => {
     const callee = await rawSession('wamp.2.json', CALLEE_ROLES);
     callee.sendMsg([64, 1, {}, 'com.raw.upload']);
