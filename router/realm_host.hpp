@@ -36,7 +36,7 @@ struct RealmHost {
 
     /// Runs `f` on the realm. With one I/O thread it runs at once: nothing can run beside it, so the strand's
     /// exclusion holds anyway, and a post per message cost a trip through the scheduler (an epoll_wait and a
-    /// strand hand-over: bench/RESULTS.md, section 0). With several threads it is posted to the strand. A
+    /// strand hand-over: bench/RESULTS.md, session 6). With several threads it is posted to the strand. A
     /// session that has work posted to the strand and not yet done posts the rest behind it (order).
     /// The realm never calls back into run() (what it sends to sessions is posted to their strands); if it
     /// did, the nested call would be posted rather than run inside the outer one.

@@ -300,7 +300,7 @@ void WebSocketSession::route(Message&& m) {
     // One I/O thread: the realm handles it now (RealmHost::run), unless an earlier message of this session is
     // still on its way there (order), or it is a PUBLISH. A publication handled inline is fanned out before
     // the handlers already queued run, and that broke up the coalescing of publications in flight: 1->1000
-    // fan-out cost 5.3 instead of 3.7 us per event (bench/RESULTS.md, section 0).
+    // fan-out cost 5.3 instead of 3.7 us per event (bench/RESULTS.md, session 6).
     if (realm_->runs_inline() && pending_in_realm_.load() == 0 && !std::holds_alternative<Publish>(m))
         return realm_->run([&] { realm_->realm.handle(session_id_, std::move(m)); });
     // Several threads: a handler per message carried the whole message: a block too big for Asio's one-block-per-thread handler
