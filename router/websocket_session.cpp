@@ -303,9 +303,10 @@ void WebSocketSession::route(Message&& m) {
     // fan-out cost 5.3 instead of 3.7 us per event (bench/RESULTS.md, session 6).
     if (realm_->runs_inline() && pending_in_realm_.load() == 0 && !std::holds_alternative<Publish>(m))
         return realm_->run([&] { realm_->realm.handle(session_id_, std::move(m)); });
-    // Several threads: a handler per message carried the whole message: a block too big for Asio's one-block-per-thread handler
-    // cache, so each post allocated. The batch moves messages into a vector that keeps its capacity, and the
-    // post carries two pointers. Order is kept: one batch at a time, and a session routes into one realm only.
+    // Otherwise batched for the realm's strand. (A handler per message carried the whole message, a block too
+    // big for Asio's one-block-per-thread handler cache, so each post allocated. The batch moves messages into
+    // a vector that keeps its capacity, and the post carries two pointers.) Order is kept: one batch at a
+    // time, and a session routes into one realm only.
     pending_in_realm_.fetch_add(1);
     bool first;
     {

@@ -48,7 +48,8 @@ private:
     void on_frame(const ws::FrameEvent& frame);
     void on_message(Message&& m);
     void on_hello(Hello&& hello);
-    /// Hands a message to the realm: batched like deliveries, one post per batch instead of one per message.
+    /// Hands a message to the realm: inline with one I/O thread (see the exceptions there), otherwise batched
+    /// like deliveries, one post to the realm's strand per batch.
     void route(Message&& m);
     /// On the realm strand: the realm handles every message routed since the last batch.
     void drain_to_realm(realm::Realm& realm, Id session_id);

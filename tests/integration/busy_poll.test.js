@@ -33,7 +33,7 @@ describe('busy polling I/O threads', () => {
 
   test('the router says it busy-polls', async () => {
     // The line is logged right after the listening line the harness waited for.
-    for (let i = 0; i < 50 && !/busy polling/.test(router.stderr()); i++) await h.sleep(20);
+    await h.waitFor(() => /busy polling/.test(router.stderr()), 1000, 'the router logged its threads');
     assert.match(router.stderr(), /2 I\/O threads, busy polling 2000 us/);
   });
 
