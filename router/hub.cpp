@@ -10,6 +10,7 @@ Hub::Hub(net::io_context& ioc, Config config) : ioc_(ioc), config_(std::move(con
     const bool single_io_thread = config_.threads == 1;
     for (auto& r : config_.realms)
         realms_.emplace(r.name, std::make_unique<RealmHost>(ioc_, r, config_.session_limits, single_io_thread));
+    if (single_io_thread) write_flusher_ = std::make_unique<WriteFlusher>(ioc_);
 }
 
 RealmHost* Hub::find_realm(std::string_view name) {

@@ -14,6 +14,7 @@
 #include "router/asio.hpp"
 #include "router/config.hpp"
 #include "router/realm_host.hpp"
+#include "router/write_flusher.hpp"
 #include "serializers/ids.hpp"
 
 namespace flyover::router {
@@ -57,6 +58,9 @@ public:
     bool shutting_down() const { return shutting_down_.load(); }
     std::size_t live_sessions();
 
+    /// With one I/O thread, the writer of every session's deliveries; nullptr with more threads.
+    WriteFlusher* write_flusher() { return write_flusher_.get(); }
+
     Counters counters;
 
 private:
@@ -69,6 +73,7 @@ private:
     std::set<std::pair<std::string, std::string>> claimed_authids_;  // (realm, authid) of unique-authid realms
     RandomIdGenerator ids_;
     std::atomic<bool> shutting_down_{false};
+    std::unique_ptr<WriteFlusher> write_flusher_;
 };
 
 }  // namespace flyover::router

@@ -349,7 +349,14 @@ void WebSocketSession::deliver(SharedMessage message) {
         first = inbox_.empty();
         inbox_.push_back(std::move(message));
     }
-    if (first) net::post(socket_.get_executor(), [self = shared_from_this()] { self->drain_inbox(); });
+    if (!first) return;
+    // With one I/O thread a big fan-out starts its writes in chunks (WriteFlusher); otherwise now.
+    if (auto* flusher = hub_.write_flusher()) return flusher->schedule(shared_from_this());
+    post_drain();
+}
+
+void WebSocketSession::post_drain() {
+    net::post(socket_.get_executor(), [self = shared_from_this()] { self->drain_inbox(); });
 }
 
 void WebSocketSession::drain_inbox() {

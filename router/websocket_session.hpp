@@ -39,6 +39,9 @@ public:
     /// Router shutdown: GOODBYE wamp.close.system_shutdown, then close (called from any thread).
     void shutdown();
 
+    /// Writes what the realm delivered (posted to the connection's strand; see deliver and WriteFlusher).
+    void post_drain();
+
 private:
     // Input: frames -> WAMP messages -> the state machine.
     void do_read();

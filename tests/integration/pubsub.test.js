@@ -193,6 +193,24 @@ describe('Pub/Sub through Autobahn|JS and Autobahn|Python', () => {
     }
   });
 
+  test('a fan-out wider than one write chunk reaches every subscriber, in order', { timeout: 60000 }, async () => {
+    // With one I/O thread the writes of a fan-out start 64 sessions at a time (router/write_flusher.hpp), and
+    // publications arriving meanwhile join the writes not yet started: nothing may be lost or reordered.
+    const pub = await join('msgpack');
+    const S = 150;
+    const N = 200;
+    const gots = [];
+    for (let i = 0; i < S; i++) {
+      const s = await join(i % 2 ? 'json' : 'msgpack');
+      gots.push(await collect(s.session, 'com.example.wide', N));
+    }
+    for (let i = 0; i < N; ++i) pub.session.publish('com.example.wide', [i]);
+    for (const [k, got] of gots.entries()) {
+      const events = await h.withTimeout(got.done, 30000, `subscriber ${k}: ${N} events`, () => `got ${got.events.length}`);
+      assert.deepEqual(events.map((e) => e.args[0]), Array.from({ length: N }, (_, i) => i), `subscriber ${k}`);
+    }
+  });
+
   test('publications sent right before GOODBYE are still delivered', async () => {
     // The leave must not overtake messages still on their way to the realm (publications go through the
     // realm's strand even with one I/O thread).
