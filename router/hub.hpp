@@ -58,7 +58,7 @@ public:
     bool shutting_down() const { return shutting_down_.load(); }
     std::size_t live_sessions();
 
-    /// With one I/O thread, the writer of every session's deliveries; nullptr with more threads.
+    /// With one I/O thread, what starts the writes of every session's deliveries; nullptr with more threads.
     WriteFlusher* write_flusher() { return write_flusher_.get(); }
 
     Counters counters;
