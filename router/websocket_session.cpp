@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "router/drain_aware_read.hpp"
 #include "router/log.hpp"
 #include "serializers/error_uris.hpp"
 #include "serializers/uri.hpp"
@@ -53,7 +54,7 @@ void WebSocketSession::run(std::string_view early_bytes) {
 }
 
 void WebSocketSession::do_read() {
-    socket_.async_read_some(net::buffer(rbuf_.get() + rend_, rcap_ - rend_),
+    socket_.async_read_some(DrainAwareBuffer(rbuf_.get() + rend_, rcap_ - rend_),
                             beast::bind_front_handler(&WebSocketSession::on_read, shared_from_this()));
 }
 
