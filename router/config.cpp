@@ -256,10 +256,14 @@ Result<Config> parse_config(std::string_view json_text, const std::string& file)
     Reader r(file);
     Config c;
     bool has_listeners = false, has_realms = false;
-    r.object(parsed.value(), "$", {"threads", "busy_poll_us", "log_level", "listeners", "realms", "session_limits"},
+    r.object(parsed.value(), "$",
+             {"threads", "busy_poll_us", "batch_pause_us", "batch_after_us", "log_level", "listeners", "realms",
+              "session_limits"},
              [&](const std::string& key, const Value& v, const std::string& p) {
                  if (key == "threads") r.number(v, p, c.threads, 0, 256);
                  else if (key == "busy_poll_us") r.number(v, p, c.busy_poll_us, 0, 100000);
+                 else if (key == "batch_pause_us") r.number(v, p, c.batch_pause_us, 0, 10000);
+                 else if (key == "batch_after_us") r.number(v, p, c.batch_after_us, 100, 1000000);
                  else if (key == "log_level") {
                      r.string(v, p, c.log_level);
                      if (!r.failed() && c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" &&

@@ -1,21 +1,40 @@
 #pragma once
 // How an I/O thread runs the io_context: asleep in the kernel between events (the default), or polling for a
-// while after each burst of work first (busy polling, the config's busy_poll_us).
+// while after each burst of work first (busy polling, the config's busy_poll_us); and, when it has been busy
+// without a break for a while, pausing briefly so that work arrives in batches (batch_pause_us).
 //
-// Why: a thread that sleeps in epoll_wait is woken by an interrupt, and on a virtual machine that wake-up
-// costs tens of microseconds per message (bench/RESULTS.md: one caller's round trip p50 drops from about
-// 146 µs to about 50 µs with 60 µs of polling). The price is CPU: a thread that gets work more often than
-// every busy_poll_us never sleeps, so a lightly loaded router shows a busy core. Thread affinity: call it on
-// each I/O thread.
+// Why busy polling: a thread that sleeps in epoll_wait is woken by an interrupt, and on a virtual machine that
+// wake-up costs tens of microseconds per message (bench/RESULTS.md: one caller's round trip p50 drops from about
+// 146 µs to about 50 µs with 60 µs of polling). The price is CPU: a thread that gets work more often than every
+// busy_poll_us never sleeps, so a lightly loaded router shows a busy core.
+//
+// Why batching pauses: under sustained load a thread that handles every message the moment it arrives spends most
+// of its time in system calls that each carry one message: an epoll_wait that returns two sockets, a read that
+// gets one frame, a write per frame to the same callee. After a short pause the same work comes as one batch:
+// one epoll_wait for many sockets, several frames per read, the INVOCATIONs for one callee in one write. The
+// clients answer the batch as a batch, so the traffic stays grouped for a while after each pause. bench/RESULTS.md
+// (session 8): 100 callers with 4 calls in flight, 6.1 -> 2.7 system calls and about 25 % less CPU per routed
+// call, more calls per second, lower latency. A thread that has had a break within batch_after never pauses, so
+// light and moderate load (one caller's round trip, say) see no difference; the price is at most batch_pause of
+// latency, once per batch_after of continuous work.
 
 #include <chrono>
+#include <cstddef>
 
 #include "router/asio.hpp"
 
 namespace flyover::router {
 
-/// Runs `ioc` on the calling thread until it is stopped or runs out of work. With `busy_poll` > 0 the thread
-/// keeps polling for ready handlers and I/O for that long after its last handler before it sleeps.
-void run_event_loop(net::io_context& ioc, std::chrono::microseconds busy_poll);
+struct EventLoopOptions {
+    /// > 0: keep polling for ready handlers and I/O for this long after the last handler before sleeping.
+    std::chrono::microseconds busy_poll{0};
+    /// > 0: after `batch_after` of handlers without a break, sleep this long (not while busy polling).
+    std::chrono::microseconds batch_pause{0};
+    std::chrono::microseconds batch_after{1000};
+};
+
+/// Runs `ioc` on the calling thread until it is stopped or runs out of work. Returns how many batching pauses
+/// the thread took.
+std::size_t run_event_loop(net::io_context& ioc, const EventLoopOptions& options);
 
 }  // namespace flyover::router

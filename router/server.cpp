@@ -1,5 +1,6 @@
 #include "router/server.hpp"
 
+#include <atomic>
 #include <iostream>
 #include <thread>
 
@@ -60,7 +61,11 @@ int run_server(Config config) {
     std::string realm_names;
     for (auto& [name, _] : hub.realms()) realm_names += (realm_names.empty() ? "" : ", ") + name;
     log_info("realms: " + realm_names + "; " + std::to_string(threads) + " I/O threads" +
-             (hub.config().busy_poll_us ? ", busy polling " + std::to_string(hub.config().busy_poll_us) + " us" : ""));
+             (hub.config().busy_poll_us ? ", busy polling " + std::to_string(hub.config().busy_poll_us) + " us"
+              : hub.config().batch_pause_us
+                  ? ", batching pauses of " + std::to_string(hub.config().batch_pause_us) + " us after " +
+                        std::to_string(hub.config().batch_after_us) + " us busy"
+                  : ""));
 
     auto ticks = std::make_shared<net::steady_timer>(ioc);
     schedule_ticks(hub, ticks);
@@ -92,11 +97,16 @@ int run_server(Config config) {
     });
 
     std::vector<std::thread> pool;
-    std::chrono::microseconds busy_poll(hub.config().busy_poll_us);
-    for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&ioc, busy_poll] { run_event_loop(ioc, busy_poll); });
-    run_event_loop(ioc, busy_poll);
+    std::atomic<std::size_t> pauses{0};
+    const EventLoopOptions loop{std::chrono::microseconds(hub.config().busy_poll_us),
+                                std::chrono::microseconds(hub.config().batch_pause_us),
+                                std::chrono::microseconds(hub.config().batch_after_us)};
+    for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&ioc, &loop, &pauses] { pauses += run_event_loop(ioc, loop); });
+    pauses += run_event_loop(ioc, loop);
     for (auto& t : pool) t.join();
-    log_info("stopped");
+    log_info("stopped" + (pauses ? "; I/O threads paused " + std::to_string(pauses.load()) +
+                                       " times to batch messages under sustained load"
+                                 : std::string()));
     return 0;
 }
 

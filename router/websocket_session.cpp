@@ -5,6 +5,7 @@
 
 #include "router/drain_aware_read.hpp"
 #include "router/log.hpp"
+#include "router/read_stats.hpp"
 #include "serializers/error_uris.hpp"
 #include "serializers/uri.hpp"
 
@@ -71,6 +72,7 @@ void WebSocketSession::on_read(beast::error_code ec, std::size_t bytes) {
         return;
     }
     rend_ += bytes;
+    ++this_thread_reads.reads;
     last_input_ = std::chrono::steady_clock::now();
     pinged_ = false;
     // A read that filled the buffer suggests a burst: read more at once next time.
@@ -90,6 +92,7 @@ void WebSocketSession::process_input() {
         auto frame = parser_.next(rbuf_.get() + rbegin_, rend_ - rbegin_, consumed);
         rbegin_ += consumed;
         if (frame.kind == ws::FrameEvent::Kind::need_more) break;
+        ++this_thread_reads.frames;
         on_frame(frame);
     }
     if (closed_) return;

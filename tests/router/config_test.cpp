@@ -25,6 +25,8 @@ TEST_CASE("a minimal config gets the documented defaults", "[router][config]") {
     REQUIRE(c.ok());
     CHECK(c->threads == 0);
     CHECK(c->busy_poll_us == 0);  // sleep between events unless the operator trades CPU for latency
+    CHECK(c->batch_pause_us == 50);  // batch under sustained load (router/event_loop.hpp)
+    CHECK(c->batch_after_us == 1000);
     CHECK(c->log_level == "info");
     REQUIRE(c->listeners.size() == 1);
     auto& l = c->listeners[0];
@@ -42,7 +44,7 @@ TEST_CASE("a minimal config gets the documented defaults", "[router][config]") {
 
 TEST_CASE("every documented key is read", "[router][config]") {
     auto c = parse_config(R"({
-        "threads": 3, "busy_poll_us": 50, "log_level": "debug",
+        "threads": 3, "busy_poll_us": 50, "batch_pause_us": 0, "batch_after_us": 200, "log_level": "debug",
         "listeners": [{"address": "0.0.0.0", "port": 9000, "websocket_path": "/wamp", "static_dir": "/srv/www",
                        "allowed_origins": ["https://example.com"], "max_message_size": 65536,
                        "ping_interval_ms": 1000, "ping_timeout_ms": 500, "handshake_timeout_ms": 2000}],
@@ -51,6 +53,8 @@ TEST_CASE("every documented key is read", "[router][config]") {
                           "test.json");
     REQUIRE(c.ok());
     CHECK(c->threads == 3);
+    CHECK(c->batch_pause_us == 0);
+    CHECK(c->batch_after_us == 200);
     CHECK(c->busy_poll_us == 50);
     CHECK(c->log_level == "debug");
     auto& l = c->listeners[0];
@@ -95,6 +99,10 @@ TEST_CASE("config errors name the file, the JSON path and what was expected", "[
     CHECK(error_of(R"({"log_level":"loud","listeners":[{}],"realms":[{"name":"r"}]})").find("$.log_level") != std::string::npos);
     CHECK(error_of(R"({"threads":-1,"listeners":[{}],"realms":[{"name":"r"}]})").find("$.threads") != std::string::npos);
     CHECK(error_of(R"({"busy_poll_us":100001,"listeners":[{}],"realms":[{"name":"r"}]})").find("$.busy_poll_us") !=
+          std::string::npos);
+    CHECK(error_of(R"({"batch_pause_us":10001,"listeners":[{}],"realms":[{"name":"r"}]})").find("$.batch_pause_us") !=
+          std::string::npos);
+    CHECK(error_of(R"({"batch_after_us":99,"listeners":[{}],"realms":[{"name":"r"}]})").find("$.batch_after_us") !=
           std::string::npos);
     CHECK(error_of(R"({"listeners":[{"allowed_origins":[1]}],"realms":[{"name":"r"}]})").find("$.listeners[0].allowed_origins[0]") != std::string::npos);
     CHECK(error_of(R"({"listeners":[{}],"realms":[{"name":"r"}],"session_limits":{"write_queue_messages":0}})").find("$.session_limits.write_queue_messages") != std::string::npos);
