@@ -13,7 +13,7 @@
 // gets one frame, a write per frame to the same callee. After a short pause the same work comes as one batch:
 // one epoll_wait for many sockets, several frames per read, the INVOCATIONs for one callee in one write. The
 // clients answer the batch as a batch, so the traffic stays grouped for a while after each pause. bench/RESULTS.md
-// (session 8): 100 callers with 4 calls in flight, 6.1 -> 2.7 system calls and about 25 % less CPU per routed
+// (session 8): 100 callers with 4 calls in flight, 6.1 -> 2.7 system calls and 20-30 % less CPU per routed
 // call, more calls per second, lower latency. A thread that has had a break within batch_after never pauses, so
 // light and moderate load (one caller's round trip, say) see no difference; the price is at most batch_pause of
 // latency, once per batch_after of continuous work.

@@ -4,7 +4,7 @@
 // arrives meanwhile is read only after all of them: every subscriber then gets two writes of one event each.
 // Started in chunks, with the loop reading between chunks, the next publication joins the writes not yet
 // started (one write carries both events). 1->1000 at 1 KiB: 7.4 -> 3.8 µs of router CPU per event
-// (bench/RESULTS.md, section 0). Thread affinity: the one I/O thread only (hence not used with more).
+// (bench/RESULTS.md, section 0a). Thread affinity: the one I/O thread only (hence not used with more).
 
 #include <cstddef>
 #include <memory>
