@@ -71,9 +71,10 @@ struct Config {
     /// Microseconds an I/O thread keeps polling after its last piece of work before it sleeps; 0 = sleep at
     /// once. Lower latency for more CPU (router/event_loop.hpp).
     unsigned busy_poll_us = 0;
-    /// Microseconds an I/O thread that has been busy without a break for batch_after_us sleeps, so that the
-    /// messages arriving meanwhile are read, routed and written in bigger batches; 0 = never
-    /// (router/event_loop.hpp). Fewer system calls per message under sustained load, at most this much latency.
+    /// Microseconds an I/O thread sleeps when over the last batch_after_us it was at least 90 % busy with reads
+    /// that carried fewer than two frames each, so that the messages arriving meanwhile are read, routed and
+    /// written in bigger batches; 0 = never (router/event_loop.hpp). Fewer system calls per message under
+    /// sustained load, at most this much latency once per batch_after_us.
     unsigned batch_pause_us = 50;
     unsigned batch_after_us = 1000;
     std::string log_level = "info";

@@ -1,7 +1,7 @@
 #pragma once
 // How an I/O thread runs the io_context: asleep in the kernel between events (the default), or polling for a
-// while after each burst of work first (busy polling, the config's busy_poll_us); and, when it has been busy
-// without a break for a while, pausing briefly so that work arrives in batches (batch_pause_us).
+// while after each burst of work first (busy polling, the config's busy_poll_us); and, under sustained load
+// with messages trickling in one per read, pausing briefly so that work arrives in batches (batch_pause_us).
 //
 // Why busy polling: a thread that sleeps in epoll_wait is woken by an interrupt, and on a virtual machine that
 // wake-up costs tens of microseconds per message (bench/RESULTS.md: one caller's round trip p50 drops from about
@@ -14,9 +14,10 @@
 // one epoll_wait for many sockets, several frames per read, the INVOCATIONs for one callee in one write. The
 // clients answer the batch as a batch, so the traffic stays grouped for a while after each pause. bench/RESULTS.md
 // (session 8): 100 callers with 4 calls in flight, 6.1 -> 2.7 system calls and 20-30 % less CPU per routed
-// call, more calls per second, lower latency. A thread that has had a break within batch_after never pauses, so
-// light and moderate load (one caller's round trip, say) see no difference; the price is at most batch_pause of
-// latency, once per batch_after of continuous work.
+// call, more calls per second, lower latency. A thread that was less than 90 % busy over the last batch_after
+// never pauses, so light and moderate load (one caller's round trip, say) see no difference, and neither does
+// one whose reads already carry several frames each (it is the bottleneck: a pause would only cost throughput).
+// The price is at most batch_pause of latency, once per batch_after of sustained load.
 
 #include <chrono>
 #include <cstddef>
@@ -28,7 +29,8 @@ namespace flyover::router {
 struct EventLoopOptions {
     /// > 0: keep polling for ready handlers and I/O for this long after the last handler before sleeping.
     std::chrono::microseconds busy_poll{0};
-    /// > 0: after `batch_after` of handlers without a break, sleep this long (not while busy polling).
+    /// > 0: sleep this long when the last `batch_after` was >= 90 % busy with reads of fewer than two frames
+    /// each (not while busy polling).
     std::chrono::microseconds batch_pause{0};
     std::chrono::microseconds batch_after{1000};
 };
