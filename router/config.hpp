@@ -71,8 +71,8 @@ struct Config {
     /// Microseconds an I/O thread keeps polling after its last piece of work before it sleeps; 0 = sleep at
     /// once. Lower latency for more CPU (router/event_loop.hpp).
     unsigned busy_poll_us = 0;
-    /// Microseconds an I/O thread sleeps when over the last batch_after_us it was at least 90 % busy with reads
-    /// that carried fewer than two frames each, so that the messages arriving meanwhile are read, routed and
+    /// Microseconds an I/O thread sleeps when it was at least 95 % busy for three batch_after_us in a row, with
+    /// reads that carried fewer than two frames each, so that the messages arriving meanwhile are read, routed and
     /// written in bigger batches; 0 = never (router/event_loop.hpp). Fewer system calls per message under
     /// sustained load, at most this much latency once per batch_after_us.
     unsigned batch_pause_us = 50;

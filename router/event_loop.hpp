@@ -14,10 +14,11 @@
 // one epoll_wait for many sockets, several frames per read, the INVOCATIONs for one callee in one write. The
 // clients answer the batch as a batch, so the traffic stays grouped for a while after each pause. bench/RESULTS.md
 // (session 8): 100 callers with 4 calls in flight, 6.1 -> 2.7 system calls and 20-30 % less CPU per routed
-// call, more calls per second, lower latency. A thread that was less than 90 % busy over the last batch_after
-// never pauses, so light and moderate load (one caller's round trip, say) see no difference, and neither does
-// one whose reads already carry several frames each (it is the bottleneck: a pause would only cost throughput).
-// The price is at most batch_pause of latency, once per batch_after of sustained load.
+// call, more calls per second, lower latency. Only a thread that was at least 95 % busy for three batch_after
+// windows in a row pauses, so light and moderate load (one caller's round trip, half of saturation) see no
+// difference, and a thread whose reads already carry several frames each never does (it is the bottleneck: a
+// pause would only cost throughput). The price is at most batch_pause of latency per batch_after under
+// sustained load.
 
 #include <chrono>
 #include <cstddef>
@@ -29,8 +30,8 @@ namespace flyover::router {
 struct EventLoopOptions {
     /// > 0: keep polling for ready handlers and I/O for this long after the last handler before sleeping.
     std::chrono::microseconds busy_poll{0};
-    /// > 0: sleep this long when the last `batch_after` was >= 90 % busy with reads of fewer than two frames
-    /// each (not while busy polling).
+    /// > 0: sleep this long after three `batch_after` windows in a row >= 95 % busy, the last one with reads of
+    /// fewer than two frames each (not while busy polling).
     std::chrono::microseconds batch_pause{0};
     std::chrono::microseconds batch_after{1000};
 };
