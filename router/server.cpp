@@ -63,8 +63,9 @@ int run_server(Config config) {
     log_info("realms: " + realm_names + "; " + std::to_string(threads) + " I/O threads" +
              (hub.config().busy_poll_us ? ", busy polling " + std::to_string(hub.config().busy_poll_us) + " us"
               : hub.config().batch_pause_us
-                  ? ", batching pauses of " + std::to_string(hub.config().batch_pause_us) + " us after " +
-                        std::to_string(hub.config().batch_after_us) + " us busy"
+                  ? ", batching pauses of " + std::to_string(hub.config().batch_pause_us) +
+                        " us under sustained load (windows of " + std::to_string(hub.config().batch_after_us) +
+                        " us)"
                   : ""));
 
     auto ticks = std::make_shared<net::steady_timer>(ioc);
